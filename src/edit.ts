@@ -1,0 +1,339 @@
+/**
+ * Text-level edits of a parsed YAML document.
+ *
+ * eksfit never re-serialises a document. It finds the nodes it must change with
+ * the `yaml` Document API, then writes the smallest text edits at their source
+ * offsets: a replaced scalar, or new lines inserted after the last entry of a
+ * block mapping (or before the `}` / `]` of a flow collection). Everything else
+ * in the document, comments, key order, quoting, indentation and line ends,
+ * stays exactly as it was.
+ */
+import { isAlias, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+
+/** One replacement of `text[start, end)` by `insert`. */
+export interface TextEdit {
+  readonly start: number;
+  readonly end: number;
+  readonly insert: string;
+}
+
+/** A value eksfit writes: strings are always double-quoted, numbers plain. */
+export type NewValue = string | number | boolean | NewMap | NewValue[];
+/** A mapping to write, in key order. */
+export interface NewMap {
+  readonly [key: string]: NewValue;
+}
+
+/** Thrown when a node cannot be edited safely as text (aliases, tags, complex keys). */
+export class UneditableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UneditableError';
+  }
+}
+
+/**
+ * Collects the text edits of one document. `text` is the document's source
+ * (the offsets of the parsed nodes point into it).
+ */
+export class DocumentEditor {
+  readonly edits: TextEdit[] = [];
+  private readonly eol: string;
+  private readonly unit: number;
+  private readonly indentSeq: boolean;
+
+  constructor(readonly text: string) {
+    this.eol = text.includes('\r\n') ? '\r\n' : '\n';
+    const style = detectStyle(text);
+    this.unit = style.unit;
+    this.indentSeq = style.indentSeq;
+  }
+
+  /** True when at least one edit was recorded. */
+  get changed(): boolean {
+    return this.edits.length > 0;
+  }
+
+  /** Replaces a scalar's source with `value` (strings double-quoted). */
+  replaceScalar(node: Node, value: string | number): void {
+    if (!isScalar(node) || !node.range) throw new UneditableError('not a scalar');
+    if (node.tag && node.tag !== 'tag:yaml.org,2002:int' && node.tag !== 'tag:yaml.org,2002:str') {
+      // An explicit tag such as !!binary: do not rewrite what we do not understand.
+      const src = this.text.slice(node.range[0], node.range[1]);
+      if (src.startsWith('!')) throw new UneditableError('scalar has an explicit tag');
+    }
+    this.edits.push({ start: node.range[0], end: node.range[1], insert: scalarText(value) });
+  }
+
+  /**
+   * Makes `map` hold every entry of `entries` at `path` below it, creating the
+   * missing mappings along the path. An existing scalar value is replaced; an
+   * existing key keeps its place. Returns nothing: edits are recorded.
+   */
+  setEntries(map: YAMLMap, path: readonly string[], entries: readonly (readonly [string, NewValue])[]): void {
+    if (entries.length === 0) return;
+    let current: YAMLMap = map;
+    for (let i = 0; i < path.length; i++) {
+      const key = path[i] as string;
+      const pair = findPair(current, key);
+      if (!pair) {
+        const rest = path.slice(i + 1);
+        let value: NewValue = Object.fromEntries(entries) as NewMap;
+        for (let j = rest.length - 1; j >= 0; j--) value = { [rest[j] as string]: value };
+        this.insertEntries(current, [[key, value]]);
+        return;
+      }
+      const v = pair.value as Node | null;
+      if (v === null || (isScalar(v) && (v.value === null || v.value === undefined))) {
+        // `annotations:` with no value, or `annotations: null`: replace the null.
+        let value: NewValue = Object.fromEntries(entries) as NewMap;
+        const rest = path.slice(i + 1);
+        for (let j = rest.length - 1; j >= 0; j--) value = { [rest[j] as string]: value };
+        this.replaceNullValue(current, pair, value);
+        return;
+      }
+      if (!isMap(v)) throw new UneditableError(`${path.slice(0, i + 1).join('.')} is not a mapping`);
+      current = v;
+    }
+    const missing: [string, NewValue][] = [];
+    for (const [key, value] of entries) {
+      const pair = findPair(current, key);
+      if (!pair) {
+        missing.push([key, value]);
+        continue;
+      }
+      const node = pair.value as Node | null;
+      if (typeof value === 'object') throw new UneditableError(`cannot replace ${key} with a collection`);
+      if (node && isScalar(node)) this.replaceScalar(node, typeof value === 'boolean' ? String(value) : value);
+      else if (node === null) this.replaceNullValue(current, pair, value);
+      else throw new UneditableError(`${key} is not a scalar`);
+    }
+    if (missing.length > 0) this.insertEntries(current, missing);
+  }
+
+  /** Appends `items` to the sequence at `key` of `map`, creating it when missing. */
+  appendItems(map: YAMLMap, key: string, items: readonly NewValue[]): void {
+    if (items.length === 0) return;
+    const pair = findPair(map, key);
+    const v = pair?.value as Node | null | undefined;
+    if (!pair || v === null || v === undefined || (isScalar(v) && v.value === null)) {
+      if (pair) this.replaceNullValue(map, pair, [...items]);
+      else this.insertEntries(map, [[key, [...items]]]);
+      return;
+    }
+    if (!isSeq(v)) throw new UneditableError(`${key} is not a sequence`);
+    this.insertSeqItems(v, items);
+  }
+
+  /** Applies the recorded edits to the text. */
+  apply(): string {
+    return applyEdits(this.text, this.edits);
+  }
+
+  private replaceNullValue(parent: YAMLMap, pair: Pair, value: NewValue): void {
+    const keyNode = pair.key as Node;
+    const v = pair.value as Node | null;
+    if (!keyNode.range) throw new UneditableError('key without position');
+    if (parent.flow || typeof value !== 'object') {
+      const at = v?.range ? v.range[0] : keyNode.range[1];
+      const end = v?.range ? v.range[1] : keyNode.range[1];
+      const prefix = v?.range ? '' : this.afterColon(keyNode.range[1]);
+      this.edits.push({ start: at, end, insert: prefix + flowText(value) });
+      return;
+    }
+    // Block: `key:` or `key: null` followed by lines; write the collection below the key.
+    const col = column(this.text, keyNode.range[0]);
+    const start = v?.range && v.range[1] > v.range[0] ? v.range[0] : this.colonEnd(keyNode.range[1]);
+    const end = v?.range && v.range[1] > v.range[0] ? v.range[1] : start;
+    // Remove a trailing space before the value, then put the block on the next lines.
+    let s = start;
+    while (s > 0 && this.text[s - 1] === ' ') s--;
+    const lines = this.blockLines(value, col + this.unit, col);
+    this.edits.push({ start: s, end, insert: this.eol + lines.join(this.eol).replace(/\s+$/, '') });
+  }
+
+  /** Position right after the `:` that follows a key ending at `keyEnd`. */
+  private colonEnd(keyEnd: number): number {
+    const i = this.text.indexOf(':', keyEnd);
+    if (i < 0) throw new UneditableError('no colon after key');
+    return i + 1;
+  }
+
+  private afterColon(keyEnd: number): string {
+    return this.text[this.colonEnd(keyEnd)] === ' ' ? '' : ' ';
+  }
+
+  private insertEntries(map: YAMLMap, entries: readonly (readonly [string, NewValue])[]): void {
+    if (!map.range) throw new UneditableError('mapping without position');
+    if (map.flow) {
+      const close = this.text.lastIndexOf('}', map.range[1] - 1);
+      if (close < map.range[0]) throw new UneditableError('flow mapping without }');
+      const parts = entries.map(([k, v]) => `${keyText(k)}: ${flowText(v)}`);
+      let at = close;
+      while (at > map.range[0] + 1 && /[ \t\r\n]/.test(this.text[at - 1] as string)) at--;
+      const sep = map.items.length > 0 ? (this.text[at - 1] === ',' ? ' ' : ', ') : '';
+      this.edits.push({ start: at, end: at, insert: sep + parts.join(', ') });
+      return;
+    }
+    const last = map.items[map.items.length - 1];
+    if (!last) throw new UneditableError('empty block mapping');
+    const first = map.items[0] as Pair;
+    const firstKey = first.key as Node;
+    if (!firstKey?.range || !isScalar(firstKey)) throw new UneditableError('complex mapping key');
+    const col = column(this.text, firstKey.range[0]);
+    const end = nodeEnd(last);
+    const at = lineStartAfter(this.text, end);
+    const lines: string[] = [];
+    for (const [k, v] of entries) lines.push(...this.entryLines(k, v, col));
+    const needsEol = at === this.text.length && !this.text.endsWith('\n');
+    this.edits.push({ start: at, end: at, insert: (needsEol ? this.eol : '') + lines.join(this.eol) + this.eol });
+  }
+
+  private insertSeqItems(seq: YAMLSeq, items: readonly NewValue[]): void {
+    if (!seq.range) throw new UneditableError('sequence without position');
+    if (seq.flow) {
+      const close = this.text.lastIndexOf(']', seq.range[1] - 1);
+      if (close < seq.range[0]) throw new UneditableError('flow sequence without ]');
+      let at = close;
+      while (at > seq.range[0] + 1 && /[ \t\r\n]/.test(this.text[at - 1] as string)) at--;
+      const sep = seq.items.length > 0 ? (this.text[at - 1] === ',' ? ' ' : ', ') : '';
+      this.edits.push({ start: at, end: at, insert: sep + items.map(flowText).join(', ') });
+      return;
+    }
+    const last = seq.items[seq.items.length - 1] as Node | undefined;
+    if (!last?.range) throw new UneditableError('empty block sequence');
+    const col = column(this.text, seq.range[0]);
+    const at = lineStartAfter(this.text, last.range[2]);
+    const lines: string[] = [];
+    for (const item of items) lines.push(...this.seqItemLines(item, col));
+    const needsEol = at === this.text.length && !this.text.endsWith('\n');
+    this.edits.push({ start: at, end: at, insert: (needsEol ? this.eol : '') + lines.join(this.eol) + this.eol });
+  }
+
+  /** Lines of `key: value` at column `col` (block style below it for collections). */
+  private entryLines(key: string, value: NewValue, col: number): string[] {
+    const pad = ' '.repeat(col);
+    if (typeof value !== 'object' || isEmptyCollection(value)) return [`${pad}${keyText(key)}: ${flowText(value)}`];
+    return [`${pad}${keyText(key)}:`, ...this.blockLines(value, col + this.unit, col)];
+  }
+
+  /** The block lines of a collection value whose key sits at `keyCol`. */
+  private blockLines(value: NewValue, mapCol: number, keyCol: number): string[] {
+    if (Array.isArray(value)) {
+      const itemCol = this.indentSeq ? keyCol + this.unit : keyCol;
+      return value.flatMap((item) => this.seqItemLines(item, itemCol));
+    }
+    if (typeof value === 'object') {
+      return Object.entries(value).flatMap(([k, v]) => this.entryLines(k, v, mapCol));
+    }
+    return [' '.repeat(mapCol) + flowText(value)];
+  }
+
+  /** Lines of one `- item` whose dash sits at column `col`. */
+  private seqItemLines(item: NewValue, col: number): string[] {
+    const pad = ' '.repeat(col);
+    if (typeof item !== 'object' || isEmptyCollection(item) || Array.isArray(item)) return [`${pad}- ${flowText(item)}`];
+    const lines = Object.entries(item).flatMap(([k, v]) => this.entryLines(k, v, col + 2));
+    if (lines[0] !== undefined) lines[0] = `${pad}- ${lines[0].slice(col + 2)}`;
+    return lines;
+  }
+}
+
+/** Applies non-overlapping edits; edits at the same offset keep their order. */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  if (edits.length === 0) return text;
+  const sorted = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.start - b.e.start || a.i - b.i);
+  let out = '';
+  let pos = 0;
+  for (const { e } of sorted) {
+    if (e.start < pos) throw new Error(`internal: overlapping edits at ${e.start}`);
+    out += text.slice(pos, e.start) + e.insert;
+    pos = e.end;
+  }
+  return out + text.slice(pos);
+}
+
+/** The pair of `map` whose key is the plain string `key`. Aliased maps are refused. */
+export function findPair(map: YAMLMap, key: string): Pair | undefined {
+  for (const pair of map.items) {
+    const k = pair.key as Node | null;
+    if (k && isScalar(k) && String(k.value) === key) {
+      if (isAlias(pair.value)) throw new UneditableError(`${key} is a YAML alias`);
+      return pair;
+    }
+    if (isScalar(k) && k.value === '<<') throw new UneditableError('mapping uses a YAML merge key');
+  }
+  return undefined;
+}
+
+function nodeEnd(pair: Pair): number {
+  const v = pair.value as Node | null;
+  if (v?.range) return v.range[2];
+  const k = pair.key as Node;
+  if (k?.range) return k.range[2];
+  throw new UneditableError('pair without position');
+}
+
+/** Offset of the start of the line after offset `end` (or `end` when it already is one). */
+function lineStartAfter(text: string, end: number): number {
+  if (end > 0 && text[end - 1] === '\n') return end;
+  const nl = text.indexOf('\n', end);
+  return nl < 0 ? text.length : nl + 1;
+}
+
+/** Column of `offset` on its line. */
+export function column(text: string, offset: number): number {
+  const nl = text.lastIndexOf('\n', offset - 1);
+  return offset - (nl + 1);
+}
+
+function isEmptyCollection(v: NewValue): boolean {
+  return typeof v === 'object' && (Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0);
+}
+
+/** A key, plain when that is unambiguous, else double-quoted. */
+export function keyText(key: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_./-]*$/.test(key) && !RESERVED.has(key.toLowerCase()) ? key : JSON.stringify(key);
+}
+
+const RESERVED = new Set(['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false', 'null', '~']);
+
+/** A scalar as eksfit writes it: strings double-quoted (JSON escapes are valid YAML), numbers plain. */
+export function scalarText(value: string | number | boolean): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** A value in flow style. */
+export function flowText(value: NewValue): string {
+  if (Array.isArray(value)) return `[${value.map(flowText).join(', ')}]`;
+  if (typeof value === 'object') {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${keyText(k)}: ${flowText(v)}`)
+      .join(', ')}}`;
+  }
+  return scalarText(value);
+}
+
+/** Indent unit and sequence style of a document, read from its first nested block collections. */
+function detectStyle(text: string): { unit: number; indentSeq: boolean } {
+  let unit = 0;
+  let indentSeq: boolean | undefined;
+  const lines = text.split('\n', 400);
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const line = lines[i] as string;
+    const m = /^( *)(- +)?[^\s#-][^:#]*:\s*(#.*)?\r?$/.exec(line);
+    if (!m) continue;
+    const col = (m[1] as string).length + (m[2]?.length ?? 0);
+    const next = lines[i + 1] as string;
+    const n = /^( *)(-( |$))?/.exec(next);
+    if (!n || next.trim() === '' || next.trimStart().startsWith('#')) continue;
+    const ncol = (n[1] as string).length;
+    if (n[2] !== undefined) {
+      if (indentSeq === undefined) indentSeq = ncol > col;
+    } else if (ncol > col && unit === 0) {
+      unit = ncol - col;
+    }
+    if (unit && indentSeq !== undefined) break;
+  }
+  return { unit: unit || 2, indentSeq: indentSeq ?? true };
+}

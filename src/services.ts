@@ -1,0 +1,59 @@
+/**
+ * Services of the input, and which Pods they select: needed to recognise gRPC
+ * and to make a Service follow a remapped port.
+ */
+import type { KObject, Workload } from './workload.ts';
+import { isObject } from './policy.ts';
+import { str, stringMap } from './workload.ts';
+
+/** One port of a Service. */
+export interface ServicePort {
+  readonly index: number;
+  readonly name: string;
+  readonly port: number | undefined;
+  /** Numeric or named targetPort; undefined when absent (it then defaults to `port`). */
+  readonly targetPort: number | string | undefined;
+  readonly appProtocol: string;
+}
+
+/** A Service object. */
+export interface ServiceView {
+  readonly obj: KObject;
+  readonly selector: Readonly<Record<string, string>>;
+  readonly ports: readonly ServicePort[];
+  readonly type: string;
+}
+
+/** The Service view of an object (core/v1 Service), or undefined. */
+export function serviceOf(obj: KObject): ServiceView | undefined {
+  if (obj.kind !== 'Service' || (obj.apiVersion !== 'v1' && obj.apiVersion !== '')) return undefined;
+  const spec = isObject(obj.value.spec) ? obj.value.spec : {};
+  const ports = Array.isArray(spec.ports) ? spec.ports : [];
+  return {
+    obj,
+    selector: stringMap(spec.selector),
+    type: str(spec.type),
+    ports: ports.filter(isObject).map((p, index) => ({
+      index,
+      name: str(p.name),
+      port: toPort(p.port),
+      targetPort: p.targetPort === undefined || p.targetPort === null ? undefined : toPort(p.targetPort) ?? str(p.targetPort),
+      appProtocol: str(p.appProtocol),
+    })),
+  };
+}
+
+/** A port number from a YAML value (`9100`, `"9100"`), or undefined. */
+export function toPort(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
+  return undefined;
+}
+
+/** True when the Service sends traffic to the workload's Pods. */
+export function selects(svc: ServiceView, w: Workload, namespaceOf: (o: KObject) => string): boolean {
+  const entries = Object.entries(svc.selector);
+  if (entries.length === 0) return false;
+  if (namespaceOf(svc.obj) !== namespaceOf(w.obj)) return false;
+  return entries.every(([k, v]) => w.labels[k] === v);
+}

@@ -1,0 +1,164 @@
+/**
+ * Reading a multi-document YAML stream without losing a byte.
+ *
+ * A stream is cut into segments at its document-start lines (`---` at column 0
+ * followed by a space, a tab or the line end) and after `...` end lines. YAML
+ * forbids such lines inside scalars, so the cut never falls inside a value. The
+ * concatenation of all segments is the input, exactly: a segment nobody edits
+ * is written back as it came.
+ */
+import { parseDocument, type Document } from 'yaml';
+import { InputError, type SourcePosition } from './errors.ts';
+
+/** One document's text, with where it came from. */
+export interface Segment {
+  /** The exact source text, including its `---` line and trailing comments. */
+  readonly text: string;
+  /** The file it came from (`<stdin>` for standard input). */
+  readonly file: string;
+  /** Zero-based line of `text`'s first character within `file`. */
+  readonly line: number;
+  /** Zero-based index of this document within `file`. */
+  readonly index: number;
+}
+
+/** Cuts `text` into segments. Joining their texts gives `text` back exactly. */
+export function splitSegments(text: string, file = '<stdin>'): Segment[] {
+  const segments: Segment[] = [];
+  let start = 0;
+  let startLine = 0;
+  let line = 0;
+  let pos = 0;
+  let afterEnd = false;
+  const push = (end: number, nextLine: number): void => {
+    if (end > start) segments.push({ text: text.slice(start, end), file, line: startLine, index: segments.length });
+    start = end;
+    startLine = nextLine;
+  };
+  while (pos < text.length) {
+    const nl = text.indexOf('\n', pos);
+    const lineEnd = nl < 0 ? text.length : nl + 1;
+    const c = text.charCodeAt(pos);
+    const bom = pos === 0 && c === 0xfeff ? 1 : 0;
+    if (isMarker(text, pos + bom, '-')) {
+      if (pos > start) push(pos, line);
+      afterEnd = false;
+    } else if (isMarker(text, pos + bom, '.')) {
+      push(lineEnd, line + 1);
+      afterEnd = true;
+    } else if (afterEnd && text.charCodeAt(pos) === 0x25 /* % */) {
+      if (pos > start) push(pos, line);
+      afterEnd = false;
+    }
+    pos = lineEnd;
+    line++;
+  }
+  push(text.length, line);
+  return segments;
+}
+
+function isMarker(text: string, at: number, ch: string): boolean {
+  if (text[at] !== ch || text[at + 1] !== ch || text[at + 2] !== ch) return false;
+  const next = text[at + 3];
+  return next === undefined || next === ' ' || next === '\t' || next === '\n' || next === '\r';
+}
+
+/** True when a segment holds nothing but blank lines, comments and markers. */
+export function isEmptySegment(text: string): boolean {
+  return !/^(?!---(?:[ \t]|\r?$)|\.\.\.(?:[ \t]|\r?$)|[ \t]*(?:#|\r?$)|\uFEFF)/m.test(text.replace(/^\uFEFF/, ''));
+}
+
+/** A parsed segment. `doc` offsets point into `segment.text`. */
+export interface ParsedSegment {
+  readonly segment: Segment;
+  readonly doc: Document.Parsed;
+  /** Duplicate-key errors: fatal only when the document must change. */
+  readonly duplicateKeys: readonly SourcePosition[];
+}
+
+/**
+ * Parses one segment as YAML 1.1 (what Kubernetes' decoders speak). Syntax
+ * errors throw an InputError with file, line and column; duplicate keys are
+ * returned, since a document that is passed through untouched may keep them.
+ */
+export function parseSegment(segment: Segment): ParsedSegment {
+  const doc = parseDocument(segment.text, {
+    version: '1.1',
+    keepSourceTokens: false,
+    prettyErrors: false,
+  });
+  const duplicateKeys: SourcePosition[] = [];
+  for (const err of doc.errors) {
+    const pos = positionOf(segment, err.pos[0]);
+    if (err.code === 'DUPLICATE_KEY') {
+      duplicateKeys.push(pos);
+      continue;
+    }
+    throw new InputError(firstLine(err.message), pos);
+  }
+  return { segment, doc, duplicateKeys };
+}
+
+function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** File, 1-based line and column of `offset` within a segment. */
+export function positionOf(segment: Segment, offset: number): SourcePosition {
+  const before = segment.text.slice(0, offset);
+  const lines = before.split('\n');
+  const last = lines[lines.length - 1] ?? '';
+  return { file: segment.file, line: segment.line + lines.length, column: last.length + 1 };
+}
+
+/**
+ * Decodes bytes as UTF-8, refusing invalid sequences (never silently replaced).
+ * Binary input (a NUL byte) is refused too.
+ */
+export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    throw new InputError(`invalid UTF-8 at byte ${at}`, { file, ...lineColumnAtByte(bytes, at) });
+  }
+  const nul = text.indexOf('\0');
+  if (nul >= 0) {
+    const before = text.slice(0, nul).split('\n');
+    throw new InputError('binary input (a NUL character) is not YAML', {
+      file,
+      line: before.length,
+      column: (before[before.length - 1] ?? '').length + 1,
+    });
+  }
+  return text;
+}
+
+function lineColumnAtByte(bytes: Uint8Array, at: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < at; i++) {
+    if (bytes[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: at - lineStart + 1 };
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let lo = 0;
+  let hi = bytes.length;
+  // A streaming decode only throws on bytes that can never become valid: bisect for the first.
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
+      lo = mid;
+    } catch {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}

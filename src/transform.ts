@@ -1,0 +1,496 @@
+/**
+ * The pure core: `transform(sources, options) -> { output, results }`.
+ * It knows nothing of argv, files, stdin or which host called; it reads text,
+ * decides changes from the policy, writes them as minimal text edits, checks
+ * that the edited text parses back to exactly the intended values, and returns
+ * the whole output at once (never a part of it).
+ */
+import { isMap, isSeq, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { editText, editValue, type Change, type PlannedChange } from './changes.ts';
+import { DocumentEditor, UneditableError } from './edit.ts';
+import { ConfigError, InputError } from './errors.ts';
+import { ANNOTATIONS, defaultPolicy, isObject, loadPolicy, type Policy, type Rule, type Selector } from './policy.ts';
+import { hasIstioSidecar, servesGrpc, type NamespaceLabels } from './preset.ts';
+import { planPorts, portUses } from './ports.ts';
+import { keyPath, result, toKrm, type Result } from './results.ts';
+import { globMatch, matchesLabels } from './selector.ts';
+import { selects, serviceOf, type ServiceView } from './services.ts';
+import { parseSegment, positionOf, splitSegments, type ParsedSegment, type Segment } from './stream.ts';
+import { objectOf, stringMap, workloadOf, type KObject, type Workload } from './workload.ts';
+import { runChecks } from './checks.ts';
+
+/** One input file's text. */
+export interface Source {
+  readonly file: string;
+  readonly text: string;
+}
+
+export interface TransformOptions {
+  /** The policy; when absent, a ResourceList's functionConfig, else the recommended preset. */
+  readonly policy?: Policy;
+  /** Namespace assumed for objects without one (like `helm -n`). Default `default`. */
+  readonly namespace?: string;
+}
+
+export interface TransformOutput {
+  readonly mode: 'krm' | 'stream';
+  readonly output: string;
+  readonly results: readonly Result[];
+  /** True when at least one document changed. */
+  readonly changed: boolean;
+  /** The functionConfig was an invalid policy (KRM mode): output carries error results. */
+  readonly policyError?: ConfigError;
+}
+
+interface Doc {
+  readonly segment: Segment;
+  readonly parsed?: ParsedSegment;
+  /** For a ResourceList: the list mapping itself. */
+  readonly root?: YAMLMap;
+}
+
+/** Transforms the input: see the module comment. Throws InputError or ConfigError. */
+export function transform(sources: readonly Source[], options: TransformOptions = {}): TransformOutput {
+  const docs: Doc[] = [];
+  const firstOfFile = new Set<number>();
+  for (const src of sources) {
+    firstOfFile.add(docs.length);
+    for (const segment of splitSegments(src.text, src.file)) docs.push({ segment });
+  }
+  const parsed = docs.map((d) => ({ ...d, parsed: parseSegment(d.segment) }));
+
+  const krm = sources.length === 1 && isResourceList(parsed);
+  const objects: KObject[] = [];
+  let policy = options.policy;
+  let policyError: ConfigError | undefined;
+  let rlDoc: (typeof parsed)[number] | undefined;
+
+  if (krm) {
+    rlDoc = parsed.find((d) => isMap(d.parsed.doc.contents));
+    const p = rlDoc as (typeof parsed)[number];
+    const rl = p.parsed.doc.contents as YAMLMap;
+    const items = rl.get('items', true) as Node | undefined;
+    if (items !== undefined && items !== null && !(isSeq(items) || (isScalarNull(items)))) {
+      throw new InputError('ResourceList items must be a list', positionOf(p.segment, items.range?.[0] ?? 0));
+    }
+    if (isSeq(items)) {
+      items.items.forEach((item, i) => {
+        const node = item as Node;
+        if (!isMap(node)) throw new InputError(`ResourceList items[${i}] is not a mapping`, positionOf(p.segment, node?.range?.[0] ?? 0));
+        objects.push(objectOf(p.parsed.doc, node, parsed.indexOf(p), ['items', i], undefined));
+      });
+    }
+    if (!policy) {
+      const fc = rl.get('functionConfig', true) as Node | undefined;
+      try {
+        policy = fc ? loadPolicy((fc as Node).toJS(p.parsed.doc, { maxAliasCount: 100 }), 'functionConfig') : defaultPolicy();
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        policyError = e;
+      }
+    }
+  } else {
+    parsed.forEach((d, docIndex) => {
+      const contents = d.parsed.doc.contents as Node | null;
+      if (!isMap(contents)) return;
+      const origin = { file: d.segment.file, index: d.segment.index };
+      const items = contents.get('items', true) as Node | undefined;
+      const kind = String(contents.get('kind') ?? '');
+      if (isSeq(items) && kind.endsWith('List')) {
+        items.items.forEach((item, i) => {
+          if (isMap(item)) objects.push(objectOf(d.parsed.doc, item, docIndex, ['items', i], origin));
+        });
+        return;
+      }
+      objects.push(objectOf(d.parsed.doc, contents, docIndex, [], origin));
+    });
+  }
+
+  if (policyError) {
+    const results = policyError.problems.map((p) => result('error', undefined, `invalid functionConfig: ${p}`));
+    const all = [result('error', undefined, policyError.message), ...results];
+    return { mode: 'krm', ...render(parsed, [], all, rlDoc), results: all, policyError };
+  }
+  const pol = policy ?? defaultPolicy();
+  const plan = planAll(objects, pol, options.namespace ?? 'default');
+  const rendered = render(parsed, plan.changes, plan.results, krm ? rlDoc : undefined, firstOfFile);
+  return { mode: krm ? 'krm' : 'stream', output: rendered.output, results: rendered.results, changed: rendered.changed };
+}
+
+function isScalarNull(n: Node): boolean {
+  return 'value' in n && (n as { value: unknown }).value === null;
+}
+
+/** True when the input is a single document of kind ResourceList. */
+function isResourceList(docs: readonly { parsed: ParsedSegment }[]): boolean {
+  const real = docs.filter((d) => d.parsed.doc.contents !== null);
+  if (real.length !== 1) return false;
+  const c = (real[0] as { parsed: ParsedSegment }).parsed.doc.contents;
+  return isMap(c) && String(c.get('kind')) === 'ResourceList';
+}
+
+interface Plan {
+  readonly changes: PlannedChange[];
+  readonly results: Result[];
+}
+
+/** Decides every change and finding for the objects under the policy. */
+export function planAll(objects: readonly KObject[], policy: Policy, defaultNamespace: string): Plan {
+  const namespaceOf = (o: KObject): string => o.namespace ?? defaultNamespace;
+  const namespaces = new Map<string, Record<string, string>>();
+  const services: ServiceView[] = [];
+  const workloads: Workload[] = [];
+  const results: Result[] = [];
+  const changes: PlannedChange[] = [];
+  for (const obj of objects) {
+    if (obj.localConfig) continue;
+    if (obj.kind === 'Namespace' && obj.apiVersion === 'v1') {
+      const md = isObject(obj.value.metadata) ? obj.value.metadata : {};
+      namespaces.set(obj.name, stringMap(md.labels));
+      continue;
+    }
+    const svc = serviceOf(obj);
+    if (svc) {
+      services.push(svc);
+      continue;
+    }
+    const look = workloadOf(obj, policy.kinds);
+    if (look.kind === 'invalid') {
+      results.push(result('error', obj.subject, `the Pod template at ${look.path} is not a mapping; ${obj.kind} left unchanged`, { field: { path: look.path } }));
+    } else if (look.kind === 'ok') {
+      workloads.push(look.workload);
+    }
+  }
+
+  const hits = new Map<string, number>();
+  for (const w of workloads) {
+    if (isSkipped(w)) {
+      results.push(result('info', w.obj.subject, `skipped: labelled or annotated ${ANNOTATIONS.skip}: "true"`, { tags: { check: 'skip' } }));
+      continue;
+    }
+    const planned = planWorkload(w, policy, services.filter((s) => selects(s, w, namespaceOf)), services, namespaces, namespaceOf, hits);
+    changes.push(...planned.changes);
+    results.push(...planned.results);
+  }
+  for (const rule of policy.rules) {
+    if (!rule.preset && !hits.get(rule.name)) {
+      results.push(result('warning', undefined, `rule ${JSON.stringify(rule.name)} matched no workload`, { tags: { rule: rule.name, check: 'unmatchedRule' } }));
+    }
+  }
+  results.push(...runChecks({ objects, workloads, services, policy, namespaceOf, changes }));
+  return { changes, results: applySeverities(results, policy) };
+}
+
+/** Severity overrides and `off` from the policy's `checks`. */
+function applySeverities(results: readonly Result[], policy: Policy): Result[] {
+  const out: Result[] = [];
+  for (const r of results) {
+    const check = r.tags?.check;
+    const setting = check ? policy.checks[check] : undefined;
+    if (setting === 'off') continue;
+    out.push(setting ? { ...r, severity: setting } : r);
+  }
+  return out;
+}
+
+function isSkipped(w: Workload): boolean {
+  const md = isObject(w.obj.value.metadata) ? w.obj.value.metadata : {};
+  const own = { ...stringMap(md.labels), ...stringMap(md.annotations) };
+  return own[ANNOTATIONS.skip] === 'true' || w.labels[ANNOTATIONS.skip] === 'true' || w.annotations[ANNOTATIONS.skip] === 'true';
+}
+
+/** True when the workload matches a selector (every given field). */
+export function selectorMatches(sel: Selector, w: Workload, namespace: string): boolean {
+  if (sel.kinds && !sel.kinds.includes(w.obj.kind)) return false;
+  if (sel.namespaces && !sel.namespaces.some((g) => globMatch(g, namespace))) return false;
+  if (sel.names && !sel.names.some((g) => globMatch(g, w.obj.name))) return false;
+  if (sel.labelSelector && !matchesLabels(sel.labelSelector, w.labels)) return false;
+  return true;
+}
+
+function isEmptySelector(sel: Selector | undefined): boolean {
+  return !sel || (sel.kinds === undefined && sel.namespaces === undefined && sel.names === undefined && sel.labelSelector === undefined);
+}
+
+function planWorkload(
+  w: Workload,
+  policy: Policy,
+  selecting: readonly ServiceView[],
+  services: readonly ServiceView[],
+  namespaces: NamespaceLabels,
+  namespaceOf: (o: KObject) => string,
+  hits: Map<string, number>,
+): Plan {
+  const ns = namespaceOf(w.obj);
+  const results: Result[] = [];
+  const changes: PlannedChange[] = [];
+  const desired = new Map<string, { value: string; rule: Rule }>();
+  const subject = w.obj.subject;
+  const annPath = [...w.row.templatePath, 'metadata', 'annotations'];
+  let portsResolved = false;
+
+  for (const rule of policy.rules) {
+    if (!selectorMatches(rule.match, w, ns)) continue;
+    if (!isEmptySelector(rule.exclude) && selectorMatches(rule.exclude as Selector, w, ns)) continue;
+    if (rule.when === 'istio' && !hasIstioSidecar(w, ns, namespaces)) continue;
+    if (rule.when === 'grpc' && !servesGrpc(w, selecting)) continue;
+    if (rule.placement === 'superNode' || rule.placement === 'avoidSuperNode') {
+      // DaemonSets only when the rule names them.
+      if (w.obj.kind === 'DaemonSet' && !rule.match.kinds?.includes('DaemonSet')) continue;
+    }
+    hits.set(rule.name, (hits.get(rule.name) ?? 0) + 1);
+    const wants: [string, string][] = [];
+    if (rule.ipvs.udpTimeout) wants.push([ANNOTATIONS.udpTimeout, rule.ipvs.udpTimeout]);
+    if (rule.ipvs.tcpTimeout) wants.push([ANNOTATIONS.tcpTimeout, rule.ipvs.tcpTimeout]);
+    wants.push(...Object.entries(rule.annotations));
+    if (rule.egress?.eip !== undefined) wants.push([ANNOTATIONS.eipAttributes, JSON.stringify(rule.egress.eip)]);
+    if (rule.egress?.claimDeletePolicy) wants.push([ANNOTATIONS.eipClaimDeletePolicy, rule.egress.claimDeletePolicy]);
+    if (rule.ports) {
+      const pp = planPorts(w, rule.ports, rule, services, namespaceOf);
+      wants.push(...pp.annotations.map(([k, v]) => [k, v] as [string, string]));
+      for (const c of pp.changes) changes.push({ change: c.change, results: [c.result] });
+      results.push(...pp.results);
+      if (pp.resolved && (pp.annotations.length > 0 || pp.changes.length > 0)) portsResolved = true;
+    }
+    if (rule.placement) changes.push(...planPlacement(w, rule));
+    for (const [key, value] of wants) {
+      const prev = desired.get(key);
+      if (prev && prev.value !== value) {
+        results.push(
+          result('info', subject, `rule ${JSON.stringify(rule.name)} overrides ${key}=${JSON.stringify(prev.value)} of rule ${JSON.stringify(prev.rule.name)} with ${JSON.stringify(value)}`, {
+            field: { path: keyPath([...annPath, key]), currentValue: prev.value, proposedValue: value },
+            tags: { rule: rule.name },
+          }),
+        );
+      }
+      desired.set(key, { value, rule });
+    }
+  }
+
+  const entries: [string, string][] = [];
+  const entryResults: Result[] = [];
+  for (const [key, { value, rule }] of desired) {
+    const cur = w.annotations[key];
+    const field = { path: keyPath([...annPath, key]), ...(cur !== undefined ? { currentValue: cur } : {}), proposedValue: value };
+    const tags = { rule: rule.name };
+    if (cur === value) continue;
+    if (cur === undefined || rule.overwrite) {
+      entries.push([key, value]);
+      entryResults.push(result('info', subject, `${cur === undefined ? 'set' : 'replaced'} Pod annotation ${key}: ${JSON.stringify(value)}`, { field, tags }));
+    } else {
+      results.push(
+        result('info', subject, `kept existing Pod annotation ${key}: ${JSON.stringify(cur)} (rule ${JSON.stringify(rule.name)} wants ${JSON.stringify(value)}; set overwrite: true to replace it)`, {
+          field,
+          tags,
+        }),
+      );
+    }
+  }
+  if (entries.length > 0) {
+    changes.unshift({ change: { op: 'entries', obj: w.obj, path: annPath, entries }, results: entryResults });
+  }
+
+  // Port 9100 left in use with nothing resolving it.
+  if (!portsResolved && w.annotations[ANNOTATIONS.metricsPort] === undefined) {
+    const uses = portUses(w).filter((u) => u.port === 9100);
+    if (uses.length > 0 && !results.some((r) => r.severity === 'error' && r.tags?.check === 'port9100')) {
+      const u = uses[0] as (typeof uses)[number];
+      results.push(
+        result('warning', subject, `uses port 9100 (${u.what} of container ${JSON.stringify(u.container.name)}), which EKS itself listens on in every Pod: the Pod will fail to start. Fix: a rule with ports.strategy metricsPort (annotation ${ANNOTATIONS.metricsPort}) or remap`, {
+          field: { path: keyPath([...w.row.templatePath, ...u.path]), currentValue: '9100' },
+          tags: { check: 'port9100' },
+        }),
+      );
+    }
+  }
+  return { changes, results };
+}
+
+/** Node selector, toleration or affinity for super nodes (eks-domain.md section 6). */
+function planPlacement(w: Workload, rule: Rule): PlannedChange[] {
+  const tp = w.row.templatePath;
+  const spec = isObject(w.templateValue.spec) ? w.templateValue.spec : {};
+  const tags = { rule: rule.name };
+  const out: PlannedChange[] = [];
+  const subject = w.obj.subject;
+  if (rule.placement === 'superNode') {
+    const sel = isObject(spec.nodeSelector) ? spec.nodeSelector : {};
+    if (sel['node.kubernetes.io/instance-type'] !== 'eklet') {
+      out.push({
+        change: { op: 'entries', obj: w.obj, path: [...tp, 'spec', 'nodeSelector'], entries: [['node.kubernetes.io/instance-type', 'eklet']] },
+        results: [result('info', subject, 'node selector node.kubernetes.io/instance-type: eklet (run on super nodes)', { field: { path: keyPath([...tp, 'spec', 'nodeSelector', 'node.kubernetes.io/instance-type']), proposedValue: 'eklet' }, tags })],
+      });
+    }
+    const tols = Array.isArray(spec.tolerations) ? spec.tolerations : [];
+    if (!tols.some((t: unknown) => isObject(t) && t.key === 'eks.tke.cloud.tencent.com/eklet')) {
+      const specNode = nodeAtPath(w, ['spec']);
+      if (specNode) {
+        out.push({
+          change: { op: 'append', obj: w.obj, path: [...tp, 'spec'], key: 'tolerations', items: [{ key: 'eks.tke.cloud.tencent.com/eklet', operator: 'Exists', effect: 'NoSchedule' }] },
+          results: [result('info', subject, 'toleration eks.tke.cloud.tencent.com/eklet:NoSchedule added', { field: { path: keyPath([...tp, 'spec', 'tolerations']) }, tags })],
+        });
+      }
+    }
+  } else if (rule.placement === 'avoidSuperNode') {
+    const affinity = isObject(spec.affinity) ? spec.affinity : {};
+    const na = isObject(affinity.nodeAffinity) ? affinity.nodeAffinity : {};
+    const req = isObject(na.requiredDuringSchedulingIgnoredDuringExecution) ? na.requiredDuringSchedulingIgnoredDuringExecution : undefined;
+    const term = { key: 'node.kubernetes.io/instance-type', operator: 'NotIn', values: ['eklet'] };
+    const has = (t: unknown): boolean =>
+      isObject(t) && Array.isArray(t.matchExpressions) && t.matchExpressions.some((e: unknown) => isObject(e) && e.key === term.key && e.operator === 'NotIn');
+    const path = keyPath([...tp, 'spec', 'affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution']);
+    const msg = 'node affinity node.kubernetes.io/instance-type NotIn [eklet] (keep off super nodes)';
+    if (!req) {
+      out.push({
+        change: {
+          op: 'entries',
+          obj: w.obj,
+          path: [...tp, 'spec', 'affinity', 'nodeAffinity'],
+          entries: [['requiredDuringSchedulingIgnoredDuringExecution', { nodeSelectorTerms: [{ matchExpressions: [term] }] }]],
+        },
+        results: [result('info', subject, msg, { field: { path }, tags })],
+      });
+    } else {
+      const terms = Array.isArray(req.nodeSelectorTerms) ? req.nodeSelectorTerms : [];
+      terms.forEach((t: unknown, i) => {
+        if (has(t)) return;
+        out.push({
+          change: { op: 'append', obj: w.obj, path: [...tp, 'spec', 'affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms', i], key: 'matchExpressions', items: [term] },
+          results: [result('info', subject, `${msg}, in nodeSelectorTerms[${i}]`, { field: { path }, tags })],
+        });
+      });
+    }
+  }
+  return out;
+}
+
+function nodeAtPath(w: Workload, path: string[]): unknown {
+  let v: unknown = w.templateValue;
+  for (const p of path) v = isObject(v) ? v[p] : undefined;
+  return isObject(v) ? v : undefined;
+}
+
+/** Writes the changes as text edits, verifies them, and joins the output. */
+function render(
+  docs: readonly { segment: Segment; parsed: ParsedSegment }[],
+  planned: readonly PlannedChange[],
+  findings: readonly Result[],
+  rlDoc: { segment: Segment; parsed: ParsedSegment } | undefined,
+  firstOfFile: ReadonlySet<number> = new Set([0]),
+): { output: string; results: Result[]; changed: boolean } {
+  const results: Result[] = [];
+  const byDoc = new Map<number, PlannedChange[]>();
+  const seen = new Map<string, PlannedChange>();
+  for (const p of planned) {
+    const key = `${p.change.obj.docIndex}|${p.change.obj.path.join('.')}|${p.change.op}|${'at' in p.change ? (p.change.at ?? []).join('.') : ''}|${p.change.path.join('.')}`;
+    const prev = seen.get(key);
+    if (prev) {
+      if (p.change.op === 'scalar' && prev.change.op === 'scalar' && prev.change.value !== p.change.value) {
+        results.push(result('error', p.change.obj.subject, `conflicting changes of ${keyPath(p.change.path)}: ${prev.change.value} and ${p.change.value}`));
+      }
+      continue;
+    }
+    seen.set(key, p);
+    const list = byDoc.get(p.change.obj.docIndex) ?? [];
+    list.push(p);
+    byDoc.set(p.change.obj.docIndex, list);
+  }
+
+  const texts = docs.map((d) => d.segment.text);
+  let changed = false;
+  const pending: Result[] = [];
+  const docIndexOfRl = rlDoc ? docs.indexOf(rlDoc) : -1;
+  for (const [docIndex, list] of byDoc) {
+    const d = docs[docIndex] as (typeof docs)[number];
+    if (d.parsed.duplicateKeys.length > 0) {
+      throw new InputError('duplicate mapping key in a document eksfit must change', d.parsed.duplicateKeys[0]);
+    }
+    const editor = new DocumentEditor(d.segment.text);
+    const applied: Change[] = [];
+    for (const p of list) {
+      const mark = editor.edits.length;
+      try {
+        editText(editor, p.change);
+        applied.push(p.change);
+        pending.push(...p.results);
+      } catch (e) {
+        if (!(e instanceof UneditableError)) throw e;
+        editor.edits.length = mark;
+        results.push(result('warning', p.change.obj.subject, `left unchanged: ${e.message} (eksfit edits only what it can edit without rewriting the document)`));
+      }
+    }
+    if (docIndex === docIndexOfRl) continue; // written below, with the results
+    if (!editor.changed) continue;
+    texts[docIndex] = verified(d, editor, applied);
+    changed = true;
+  }
+  results.unshift(...pending);
+  const all = [...results, ...findings];
+
+  if (rlDoc) {
+    const d = rlDoc;
+    const editor = new DocumentEditor(d.segment.text);
+    const applied: Change[] = [];
+    for (const p of byDoc.get(docIndexOfRl) ?? []) {
+      const mark = editor.edits.length;
+      try {
+        editText(editor, p.change);
+        applied.push(p.change);
+      } catch (e) {
+        if (!(e instanceof UneditableError)) throw e;
+        editor.edits.length = mark;
+      }
+    }
+    changed = editor.changed;
+    if (all.length > 0) {
+      const rlObj = { docIndex: docIndexOfRl, path: [], node: d.parsed.doc.contents as YAMLMap } as unknown as KObject;
+      const change: Change = { op: 'append', obj: rlObj, path: [], key: 'results', items: toKrm(all) as never[] };
+      editText(editor, change);
+      applied.push(change);
+    }
+    texts[docIndexOfRl] = verified(d, editor, applied);
+  }
+
+  let output = '';
+  texts.forEach((t, i) => {
+    if (i > 0 && firstOfFile.has(i)) {
+      if (!output.endsWith('\n')) output += '\n';
+      if (!/^(\uFEFF)?---(?:[ \t]|\r?\n|$)/.test(t)) output += '---\n';
+    }
+    output += t;
+  });
+  return { output, results: all, changed };
+}
+
+/** Applies the editor and checks that the text parses back to the intended values. */
+function verified(d: { segment: Segment; parsed: ParsedSegment }, editor: DocumentEditor, applied: readonly Change[]): string {
+  const text = editor.apply();
+  if (!editor.changed) return d.segment.text;
+  const again = parseDocument(text, { version: '1.1' });
+  if (again.errors.length > 0) throw new Error(`internal: edited document does not parse: ${again.errors[0]?.message}`);
+  let expected = d.parsed.doc.toJS({ maxAliasCount: 100 }) as unknown;
+  for (const c of applied) expected = editValue(expected, c);
+  const actual = again.toJS({ maxAliasCount: 100 }) as unknown;
+  if (!deepEqual(expected, actual)) {
+    throw new Error(`internal: edited document of ${d.segment.file} (document ${d.segment.index}) does not read back as intended`);
+  }
+  return text;
+}
+
+/** Structural equality of plain YAML values (key order ignored). */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b);
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof Date || b instanceof Date) return String(a) === String(b);
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
+  }
+  if (a instanceof Map || b instanceof Map || a instanceof Set || b instanceof Set) return JSON.stringify([...(a as Map<unknown, unknown>)]) === JSON.stringify([...(b as Map<unknown, unknown>)]);
+  const ka = Object.keys(a as object);
+  const kb = Object.keys(b as object);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}

@@ -1,0 +1,166 @@
+/**
+ * Objects in the input: their identity, and for pod-bearing kinds a view of the
+ * Pod template (labels, annotations, containers, ports) read from a plain
+ * snapshot, with the YAML nodes kept for editing.
+ */
+import { isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
+import type { KindTable, WorkloadKind } from './kinds.ts';
+import type { ResourceRef, Subject } from './results.ts';
+import { isObject } from './policy.ts';
+
+/** Annotations hosts use to say where an object came from. */
+const PATH_KEYS = ['internal.config.kubernetes.io/path', 'config.kubernetes.io/path'];
+const INDEX_KEYS = ['internal.config.kubernetes.io/index', 'config.kubernetes.io/index'];
+export const LOCAL_CONFIG = 'config.kubernetes.io/local-config';
+
+/** One Kubernetes object of the input. */
+export interface KObject {
+  /** The document it lives in (a stream document, a List or a ResourceList). */
+  readonly docIndex: number;
+  /** Path of the object within its document: [] or ['items', i]. */
+  readonly path: readonly (string | number)[];
+  readonly node: YAMLMap;
+  /** Plain snapshot of the object (aliases expanded, bounded). */
+  readonly value: Record<string, unknown>;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  /** metadata.namespace, or undefined when absent. */
+  readonly namespace: string | undefined;
+  readonly subject: Subject;
+  readonly localConfig: boolean;
+}
+
+/** A container of the Pod template, with where it sits. */
+export interface ContainerView {
+  readonly list: 'containers' | 'initContainers';
+  readonly index: number;
+  readonly name: string;
+  readonly value: Record<string, unknown>;
+}
+
+/** A pod-bearing object. */
+export interface Workload {
+  readonly obj: KObject;
+  readonly row: WorkloadKind;
+  /** The Pod template's node (a mapping). */
+  readonly template: YAMLMap;
+  readonly templateValue: Record<string, unknown>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly containers: readonly ContainerView[];
+}
+
+/** Builds the KObject view of a mapping node. */
+export function objectOf(
+  doc: Document.Parsed,
+  node: YAMLMap,
+  docIndex: number,
+  path: readonly (string | number)[],
+  origin: { file: string; index: number } | undefined,
+): KObject {
+  const value = node.toJS(doc, { maxAliasCount: 100 }) as Record<string, unknown>;
+  const metadata = isObject(value.metadata) ? value.metadata : {};
+  const annotations = isObject(metadata.annotations) ? metadata.annotations : {};
+  const apiVersion = str(value.apiVersion);
+  const kind = str(value.kind);
+  const name = str(metadata.name);
+  const namespace = metadata.namespace === undefined || metadata.namespace === null ? undefined : str(metadata.namespace);
+  const ref: ResourceRef = { apiVersion, kind, name, ...(namespace ? { namespace } : {}) };
+  const annPath = PATH_KEYS.map((k) => annotations[k]).find((v) => typeof v === 'string') as string | undefined;
+  const annIndex = INDEX_KEYS.map((k) => annotations[k]).find((v) => v !== undefined);
+  const file = annPath !== undefined
+    ? { path: annPath, ...(annIndex !== undefined && /^\d+$/.test(String(annIndex)) ? { index: Number(annIndex) } : {}) }
+    : origin && origin.file !== '<stdin>'
+      ? { path: origin.file, index: origin.index }
+      : undefined;
+  return {
+    docIndex,
+    path,
+    node,
+    value,
+    apiVersion,
+    kind,
+    name,
+    namespace,
+    subject: { ref, ...(file ? { file } : {}) },
+    localConfig: String(annotations[LOCAL_CONFIG]) === 'true',
+  };
+}
+
+/** Outcome of looking for a Pod template. */
+export type TemplateLookup =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'invalid'; readonly path: string }
+  | { readonly kind: 'ok'; readonly workload: Workload };
+
+/** The workload view of an object, if its kind bears a Pod template. */
+export function workloadOf(obj: KObject, kinds: KindTable): TemplateLookup {
+  const row = kinds.lookup(obj.apiVersion, obj.kind);
+  if (!row) return { kind: 'none' };
+  let node: Node | null | undefined = obj.node;
+  let value: unknown = obj.value;
+  for (const key of row.templatePath) {
+    if (!isMap(node)) return { kind: 'invalid', path: row.templatePath.join('.') };
+    node = node.get(key, true) as Node | null | undefined;
+    value = isObject(value) ? value[key] : undefined;
+    if (node === undefined || node === null) return { kind: 'missing' };
+  }
+  if (!isMap(node) || !isObject(value)) return { kind: 'invalid', path: row.templatePath.join('.') || '(object)' };
+  const metadata = isObject(value.metadata) ? value.metadata : {};
+  const spec = isObject(value.spec) ? value.spec : {};
+  const containers: ContainerView[] = [];
+  for (const list of ['containers', 'initContainers'] as const) {
+    const arr = spec[list];
+    if (!Array.isArray(arr)) continue;
+    arr.forEach((c, index) => {
+      if (isObject(c)) containers.push({ list, index, name: str(c.name), value: c });
+    });
+  }
+  return {
+    kind: 'ok',
+    workload: {
+      obj,
+      row,
+      template: node,
+      templateValue: value,
+      labels: stringMap(metadata.labels),
+      annotations: stringMap(metadata.annotations),
+      containers,
+    },
+  };
+}
+
+/** A string map from an unknown value; non-string values are stringified as YAML would print them. */
+export function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isObject(v)) return out;
+  for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = String(x);
+  return out;
+}
+
+export function str(v: unknown): string {
+  return v === undefined || v === null ? '' : String(v);
+}
+
+/** The node at a path of keys and indices below `root`, or undefined. */
+export function nodeAt(root: Node, path: readonly (string | number)[]): Node | undefined {
+  let node: Node | undefined = root;
+  for (const part of path) {
+    if (typeof part === 'number') {
+      if (!isSeq(node)) return undefined;
+      node = node.items[part] as Node | undefined;
+    } else {
+      if (!isMap(node)) return undefined;
+      node = node.get(part, true) as Node | undefined;
+    }
+    if (node === undefined || node === null) return undefined;
+  }
+  return node;
+}
+
+/** True when `node` is a scalar (the only thing eksfit replaces in place). */
+export function isScalarNode(node: Node | undefined): boolean {
+  return node !== undefined && isScalar(node);
+}
