@@ -146,7 +146,8 @@ export function loadPolicy(value: unknown, source: string): Policy {
   if (value.kind === 'ConfigMap') return fromConfigMap(value, source);
   const problems = validatePolicyDocument(value);
   const spec = (isObject(value.spec) ? value.spec : {}) as Record<string, unknown>;
-  if (problems.length === 0) problems.push(...semanticProblems(spec));
+  // Checks the schema cannot state, run even when the schema failed: every problem at once.
+  for (const p of semanticProblems(spec)) if (!problems.some((q) => q.startsWith(p.split(':')[0] + ':'))) problems.push(p);
   if (problems.length > 0) {
     throw new ConfigError(`${source}: invalid EksFitPolicy (${problems.length} problem${problems.length > 1 ? 's' : ''})`, problems);
   }
@@ -172,19 +173,19 @@ export function loadPolicy(value: unknown, source: string): Policy {
 /** Checks the schema cannot state: timeout ranges, selectors that parse. */
 function semanticProblems(spec: Record<string, unknown>): string[] {
   const problems: string[] = [];
-  const rules = Array.isArray(spec.rules) ? spec.rules : [];
+  const rules = Array.isArray(spec.rules) ? spec.rules.filter(isObject) : [];
   const names = new Map<string, number>();
   rules.forEach((rule: Record<string, unknown>, i) => {
     const at = `spec.rules[${i}]`;
-    const ipvs = (rule.ipvs ?? {}) as Record<string, string | undefined>;
+    const ipvs = (isObject(rule.ipvs) ? rule.ipvs : {}) as Record<string, unknown>;
     for (const key of ['udpTimeout', 'tcpTimeout'] as const) {
       const v = ipvs[key];
-      if (v !== undefined && Number.parseInt(v, 10) > MAX_TIMEOUT_SECONDS) {
+      if (typeof v === 'string' && /^[1-9][0-9]*s$/.test(v) && Number.parseInt(v, 10) > MAX_TIMEOUT_SECONDS) {
         problems.push(`${at}.ipvs.${key}: ${JSON.stringify(v)} is out of range (1s to ${MAX_TIMEOUT_SECONDS}s)`);
       }
     }
     for (const part of ['match', 'exclude'] as const) {
-      const sel = (rule[part] ?? {}) as Record<string, unknown>;
+      const sel = (isObject(rule[part]) ? rule[part] : {}) as Record<string, unknown>;
       if (typeof sel.labelSelector === 'string') {
         try {
           parseLabelSelector(sel.labelSelector);
@@ -195,24 +196,25 @@ function semanticProblems(spec: Record<string, unknown>): string[] {
       const exprs = isObject(sel.labelSelector) ? sel.labelSelector.matchExpressions : undefined;
       if (Array.isArray(exprs)) {
         exprs.forEach((ex: { operator?: string; values?: unknown[] }, j) => {
+          if (!isObject(ex)) return;
           const needs = ex.operator === 'In' || ex.operator === 'NotIn';
-          const n = ex.values?.length ?? 0;
+          const n = Array.isArray(ex.values) ? ex.values.length : 0;
           if (needs && n === 0) problems.push(`${at}.${part}.labelSelector.matchExpressions[${j}].values: ${ex.operator} needs at least one value`);
           if (!needs && n > 0) problems.push(`${at}.${part}.labelSelector.matchExpressions[${j}].values: ${ex.operator} takes no values`);
         });
       }
     }
-    const ports = rule.ports as Record<string, unknown> | undefined;
+    const ports = isObject(rule.ports) ? rule.ports : undefined;
     if (ports) {
-      const avoid = (ports.avoid ?? DEFAULT_AVOID) as number[];
+      const avoid = (Array.isArray(ports.avoid) ? ports.avoid : DEFAULT_AVOID) as number[];
       for (const key of ['metricsPort', 'remapTo'] as const) {
         const p = ports[key];
         if (typeof p === 'number' && avoid.includes(p)) problems.push(`${at}.ports.${key}: ${p} is itself a port to avoid`);
       }
       if (ports.env !== undefined && ports.strategy !== 'remap') problems.push(`${at}.ports.env: only used with strategy: remap`);
     }
-    const egress = rule.egress as Record<string, unknown> | undefined;
-    const ann = (rule.annotations ?? {}) as Record<string, unknown>;
+    const egress = isObject(rule.egress) ? rule.egress : undefined;
+    const ann = (isObject(rule.annotations) ? rule.annotations : {}) as Record<string, unknown>;
     if (egress?.eip !== undefined && ann[ANNOTATIONS.eipIdList] !== undefined) {
       problems.push(`${at}.egress.eip: cannot be combined with annotation ${ANNOTATIONS.eipIdList}`);
     }

@@ -54,7 +54,7 @@ function message(e: ErrorObject): string {
     case 'const':
       return `must be ${JSON.stringify(p.allowedValue)}`;
     case 'type':
-      return `must be ${p.type === 'integer' ? 'an integer' : `a ${String(p.type).replace(/,/g, ' or a ')}`}`;
+      return `must be ${String(p.type).split(',').map((t) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`)).join(' or ')}`;
     case 'pattern':
       if (p.pattern === '^[1-9][0-9]*s$') return 'must be whole seconds with an s suffix, from 1s to 86400s (for example "120s")';
       if (p.pattern === '\\S') return 'must not be empty';

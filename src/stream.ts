@@ -7,7 +7,7 @@
  * concatenation of all segments is the input, exactly: a segment nobody edits
  * is written back as it came.
  */
-import { parseDocument, type Document } from 'yaml';
+import { Parser, parseDocument, type Document } from 'yaml';
 import { InputError, type SourcePosition } from './errors.ts';
 
 /** One document's text, with where it came from. */
@@ -94,9 +94,27 @@ export function parseSegment(segment: Segment): ParsedSegment {
       duplicateKeys.push(pos);
       continue;
     }
-    throw new InputError(firstLine(err.message), pos);
+    const at = err.code === 'MISSING_CHAR' && /quote/.test(err.message) ? unclosedQuoteStart(segment.text, err.pos[0]) : err.pos[0];
+    throw new InputError(firstLine(err.message), positionOf(segment, at));
   }
   return { segment, doc, duplicateKeys };
+}
+
+/** Where the quoted scalar that never closes begins (the error is reported at its end). */
+function unclosedQuoteStart(text: string, fallback: number): number {
+  let found = fallback;
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(visit);
+    if (typeof v !== 'object' || v === null) return;
+    const t = v as { type?: string; offset?: number; source?: string };
+    if ((t.type === 'double-quoted-scalar' || t.type === 'single-quoted-scalar') && typeof t.offset === 'number' && typeof t.source === 'string') {
+      const q = t.source[0];
+      if (t.source.length < 2 || t.source[t.source.length - 1] !== q) found = Math.min(found, t.offset);
+    }
+    for (const x of Object.values(v)) if (typeof x === 'object') visit(x);
+  };
+  for (const token of new Parser().parse(text)) visit(token);
+  return found;
 }
 
 function firstLine(message: string): string {
