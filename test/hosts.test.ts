@@ -14,6 +14,7 @@ import {
   EKSFIT,
   ROOT,
   commentLines,
+  copyAll,
   copyOf,
   findTool,
   golden,
@@ -35,6 +36,8 @@ const kubectl = findTool('kubectl');
 const kpt = findTool('kpt');
 
 const EKS = 'eks.tke.cloud.tencent.com/';
+/** The examples' index, whose sections the main README copies. */
+const INDEX = 'examples/README.md';
 const INVALID_POLICY = `apiVersion: eksfit.dev/v1alpha1
 kind: EksFitPolicy
 metadata:
@@ -83,11 +86,23 @@ const H3 = suite('host: Helm 3 (--post-renderer <path>)');
 const chart = 'examples/helm/chart';
 const h3Args = ['template', 'shop', chart, '--post-renderer', 'bin/eksfit', '--post-renderer-args', '--config=examples/helm/policy.yaml'];
 
+// Helm 3 gets folders of its own: a Helm 4 plugin in the user's folders would
+// make it print errors (it cannot read postrenderer/v1 plugins).
+let h3Home = '';
+const h3Env = (extra: Record<string, string> = {}): Record<string, string> => ({
+  HELM_DATA_HOME: join(h3Home, 'data'),
+  HELM_CONFIG_HOME: join(h3Home, 'config'),
+  HELM_CACHE_HOME: join(h3Home, 'cache'),
+  ...extra,
+});
+H3.before(() => {
+  h3Home = tempDir('helm3');
+});
 H3.after(removeTemps);
 
 hostTest(H3, 'helm template --post-renderer bin/eksfit --post-renderer-args --config=FILE', [helm3], ['helm3'], () => {
-  const r = runOk(helm3!, h3Args);
-  readmeShows('examples/helm3/README.md', shown(['helm', ...h3Args]));
+  const r = runOk(helm3!, h3Args, { env: h3Env() });
+  readmeShows(['examples/helm3/README.md', INDEX], shown(['helm', ...h3Args]));
   golden('examples/helm3/expected.yaml', r.stdout);
   const sources = r.stdout.split('\n').filter((l) => l.startsWith('# Source: '));
   assert.equal(sources, [
@@ -110,20 +125,20 @@ hostTest(H3, 'helm template --post-renderer bin/eksfit --post-renderer-args --co
 hostTest(H3, 'the policy may come from EKSFIT_CONFIG instead of an argument', [helm3], ['helm3'], () => {
   const args = ['template', 'shop', chart, '--post-renderer', 'bin/eksfit'];
   readmeShows('examples/helm3/README.md', `EKSFIT_CONFIG=examples/helm/policy.yaml ${shown(['helm', ...args])}`);
-  const r = runOk(helm3!, args, { env: { EKSFIT_CONFIG: 'examples/helm/policy.yaml' } });
+  const r = runOk(helm3!, args, { env: h3Env({ EKSFIT_CONFIG: 'examples/helm/policy.yaml' }) });
   golden('examples/helm3/expected.yaml', r.stdout);
 });
 
 hostTest(H3, '--show-only still finds templates (# Source: kept)', [helm3], ['helm3'], () => {
   const args = [...h3Args, '--show-only', 'templates/deployment.yaml'];
   readmeShows('examples/helm3/README.md', shown(['helm', ...args]));
-  golden('examples/helm3/expected-show-only.yaml', runOk(helm3!, args).stdout);
+  golden('examples/helm3/expected-show-only.yaml', runOk(helm3!, args, { env: h3Env() }).stdout);
 });
 
 hostTest(H3, 'an invalid policy fails helm template and shows why', [helm3], ['helm3'], () => {
   const policy = join(tempDir('helm3'), 'broken.yaml');
   writeFileSync(policy, INVALID_POLICY);
-  const r = run(helm3!, ['template', 'shop', chart, '--post-renderer', 'bin/eksfit', '--post-renderer-args', `--config=${policy}`]);
+  const r = run(helm3!, ['template', 'shop', chart, '--post-renderer', 'bin/eksfit', '--post-renderer-args', `--config=${policy}`], { env: h3Env() });
   assert.is.not(r.status, 0);
   assert.is(r.stdout, '');
   assert.match(r.stderr, 'error while running post render');
@@ -148,7 +163,7 @@ H4.before(() => {
 H4.after(removeTemps);
 
 hostTest(H4, 'helm plugin install <repo> installs plugin.yaml as post-renderer eksfit', [helm4], ['helm4'], () => {
-  readmeShows('examples/helm4/README.md', 'helm plugin install .');
+  readmeShows(['examples/helm4/README.md', INDEX], 'helm plugin install .');
   const r = runOk(helm4!, ['plugin', 'install', '.'], { env: h4Env() });
   assert.match(r.stdout + r.stderr, 'Installed plugin: eksfit');
   const list = runOk(helm4!, ['plugin', 'list'], { env: h4Env() });
@@ -158,7 +173,7 @@ hostTest(H4, 'helm plugin install <repo> installs plugin.yaml as post-renderer e
 
 hostTest(H4, 'helm template --post-renderer eksfit: every document keeps its file', [helm4], ['helm4'], () => {
   const r = runOk(helm4!, h4Args, { env: h4Env() });
-  readmeShows('examples/helm4/README.md', shown(['helm', ...h4Args]));
+  readmeShows(['examples/helm4/README.md', INDEX], shown(['helm', ...h4Args]));
   golden('examples/helm4/expected.yaml', r.stdout);
   // A document that comes back without postrender.helm.sh/postrender-filename
   // is filed by Helm 4 under "generated-by-postrender-N.yaml".
@@ -210,7 +225,7 @@ KZ.after(removeTemps);
 
 hostTest(KZ, 'kustomize build --enable-alpha-plugins --enable-exec runs eksfit after namePrefix', [kustomize], ['kustomize'], () => {
   const r = runOk(kustomize!, kzArgs);
-  readmeShows('examples/kustomize/README.md', shown(['kustomize', ...kzArgs]));
+  readmeShows(['examples/kustomize/README.md', INDEX], shown(['kustomize', ...kzArgs]));
   golden('examples/kustomize/expected.yaml', r.stdout);
   const all = docs(r.stdout);
   assert.equal(all.map((d) => `${d.kind}/${d.metadata.namespace}/${d.metadata.name}`), [
@@ -255,14 +270,14 @@ KK.before(() => {
 KK.after(removeTemps);
 
 hostTest(KK, 'scripts/kustomize-plugin.sh links bin/eksfit into a plugin home', [kubectl], ['kubectl'], () => {
-  readmeShows('examples/kubectl-kustomize/README.md', 'scripts/kustomize-plugin.sh');
+  readmeShows(['examples/kubectl-kustomize/README.md', INDEX], 'scripts/kustomize-plugin.sh');
   runOk('bash', ['scripts/kustomize-plugin.sh', pluginHome]);
   assert.ok(existsSync(join(pluginHome, 'eksfit.dev/v1alpha1/eksfitpolicy/EksFitPolicy')));
 });
 
 hostTest(KK, 'KUSTOMIZE_PLUGIN_HOME=... kubectl kustomize --enable-alpha-plugins', [kubectl], ['kubectl'], () => {
   const r = runOk(kubectl!, kkArgs, { env: { KUSTOMIZE_PLUGIN_HOME: pluginHome } });
-  readmeShows('examples/kubectl-kustomize/README.md', shown(['kubectl', ...kkArgs]));
+  readmeShows(['examples/kubectl-kustomize/README.md', INDEX], shown(['kubectl', ...kkArgs]));
   golden('examples/kubectl-kustomize/expected.yaml', r.stdout);
   const all = docs(r.stdout);
   assert.equal(eksAnnotations(find(all, 'Deployment', 'eks-orders')), {
@@ -291,8 +306,7 @@ hostTest(KK, 'kubectl kustomize silently skips an exec KRM function', [kubectl],
 });
 
 hostTest(KK, 'an invalid policy fails kubectl kustomize with eksfit\'s message', [kubectl], ['kubectl'], () => {
-  const copy = copyOf(kkDir, 'kubectl-kustomize');
-  writeFileSync(join(copy, 'kustomization.yaml'), readFileSync(join(copy, 'kustomization.yaml'), 'utf8').replace('../kustomize/base', join(ROOT, 'examples/kustomize/base')));
+  const copy = join(copyAll([kkDir, 'examples/kustomize/base'], 'kubectl-kustomize'), kkDir);
   writeFileSync(join(copy, 'eksfit.yaml'), INVALID_POLICY);
   const r = run(kubectl!, ['kustomize', '--enable-alpha-plugins', copy], { env: { KUSTOMIZE_PLUGIN_HOME: pluginHome } });
   assert.is.not(r.status, 0);
@@ -309,7 +323,7 @@ hostTest(KPT, 'kpt fn eval --exec bin/eksfit --fn-config FILE', [kpt], ['kpt'], 
   const pkg = 'examples/kpt/orders';
   const before = treeText(join(ROOT, pkg));
   const args = ['fn', 'eval', pkg, '--exec', 'bin/eksfit', '--fn-config', `${pkg}/eksfit-policy.yaml`, '-o', 'unwrap'];
-  readmeShows('examples/kpt/README.md', shown(['kpt', ...args]));
+  readmeShows(['examples/kpt/README.md', INDEX], shown(['kpt', ...args]));
   const r = runOk(kpt!, args);
   golden('examples/kpt/expected-eval-fn-config.yaml', r.stdout);
   assert.is(treeText(join(ROOT, pkg)), before, '-o unwrap must not write the package');
@@ -323,7 +337,7 @@ hostTest(KPT, 'kpt fn eval --exec bin/eksfit --fn-config FILE', [kpt], ['kpt'], 
 
 hostTest(KPT, 'kpt fn eval --exec bin/eksfit -- key=value', [kpt], ['kpt'], () => {
   const args = ['fn', 'eval', 'examples/kpt/orders', '--exec', 'bin/eksfit', '-o', 'unwrap', '--', 'metricsPort=9120', 'tcpTimeout=3600s'];
-  readmeShows('examples/kpt/README.md', shown(['kpt', ...args]));
+  readmeShows(['examples/kpt/README.md', INDEX], shown(['kpt', ...args]));
   const r = runOk(kpt!, args);
   golden('examples/kpt/expected-eval-key-value.yaml', r.stdout);
   assert.equal(eksAnnotations(find(docs(r.stdout), 'Deployment', 'orders')), {
@@ -336,7 +350,7 @@ hostTest(KPT, 'kpt fn eval --exec bin/eksfit -- key=value', [kpt], ['kpt'], () =
 for (const name of ['orders', 'worker'] as const) {
   const variant = name === 'orders' ? 'configPath' : 'configMap';
   hostTest(KPT, `kpt fn render --allow-exec: Kptfile pipeline with ${variant} (${name})`, [kpt], ['kpt'], () => {
-    readmeShows('examples/kpt/README.md', `kpt fn render examples/kpt/${name} --allow-exec`);
+    readmeShows(['examples/kpt/README.md', ...(name === 'orders' ? [INDEX] : [])], `kpt fn render examples/kpt/${name} --allow-exec`);
     const copy = copyOf(`examples/kpt/${name}`, `kpt-${name}`);
     const before = readTree(copy);
     runOk(kpt!, ['fn', 'render', copy, '--allow-exec'], { env: { PATH: pathWithEksfit() } });
@@ -394,7 +408,7 @@ hostTest(CLI, 'npm start: bin/eksfit examples/cli/app.yaml', [], [], () => {
 
 hostTest(CLI, 'bin/eksfit -c examples/cli/policy.yaml, from a file and from stdin', [], [], () => {
   const args = ['-c', 'examples/cli/policy.yaml', 'examples/cli/app.yaml'];
-  readmeShows('examples/cli/README.md', shown(['bin/eksfit', ...args]));
+  readmeShows(['examples/cli/README.md', INDEX], shown(['bin/eksfit', ...args]));
   const r = runOk(EKSFIT, args);
   golden('examples/cli/expected-policy.yaml', r.stdout);
   assert.equal(eksAnnotations(find(docs(r.stdout), 'Deployment', 'payments')), {
@@ -404,6 +418,12 @@ hostTest(CLI, 'bin/eksfit -c examples/cli/policy.yaml, from a file and from stdi
   });
   const piped = runOk(EKSFIT, ['-c', 'examples/cli/policy.yaml', '-'], { input: readFileSync(join(ROOT, 'examples/cli/app.yaml'), 'utf8') });
   assert.fixture(piped.stdout, r.stdout);
+});
+
+hostTest(CLI, 'a directory: its *.yaml files in sorted order (Kptfile, no extension, is not read)', [], [], () => {
+  const r = runOk(EKSFIT, ['examples/kpt/worker']);
+  assert.equal(docs(r.stdout).map((d) => `${d.kind}/${d.metadata?.name}`), ['CronJob/settlement-report', 'Pod/netshoot']);
+  assert.equal(eksAnnotations(find(docs(r.stdout), 'Pod', 'netshoot')), { [`${EKS}metrics-port`]: '9110' });
 });
 
 // kubectl apply --dry-run=client needs an API server even for a dry run (it

@@ -58,10 +58,16 @@ export function hostTest(suite: Test, name: string, tools: readonly (string | un
     return;
   }
   if (!warned.has(why)) {
+    if (warned.size === 0) process.on('exit', () => process.stderr.write(skipNotice()));
     warned.add(why);
     process.stderr.write(`\n!!! SKIPPING host tests: ${why}\n\n`);
   }
   suite.skip(name, fn);
+}
+
+function skipNotice(): string {
+  const lines = [...warned].map((w) => `!!!   ${w}`);
+  return `\n!!! Host tests were SKIPPED (they fail when CI=true):\n${lines.join('\n')}\n\n`;
 }
 
 function eksfitBuilt(): boolean {
@@ -158,6 +164,16 @@ export function copyOf(repoPath: string, label: string): string {
   return dest;
 }
 
+/**
+ * Copies repository paths into one new temp dir, keeping their relative
+ * layout (for kustomizations that point at each other); returns the temp dir.
+ */
+export function copyAll(repoPaths: readonly string[], label: string): string {
+  const root = tempDir(label);
+  for (const p of repoPaths) cpSync(join(ROOT, p), join(root, p), { recursive: true });
+  return root;
+}
+
 /** Every file under `dir` (relative, sorted) with its exact bytes. */
 export function readTree(dir: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -193,8 +209,10 @@ export function shown(words: readonly string[]): string {
   return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-/** Asserts that an example's README shows `command` verbatim. */
-export function readmeShows(readme: string, command: string): void {
-  const text = readFileSync(join(ROOT, readme), 'utf8').replace(/\\\n\s*/g, '');
-  assert.ok(text.includes(command), `${readme} should show the command the test runs:\n  ${command}`);
+/** Asserts that each README (an example's, examples/README.md) shows `command` verbatim. */
+export function readmeShows(readmes: string | readonly string[], command: string): void {
+  for (const readme of typeof readmes === 'string' ? [readmes] : readmes) {
+    const text = readFileSync(join(ROOT, readme), 'utf8').replace(/\\\n\s*/g, '');
+    assert.ok(text.includes(command), `${readme} should show the command the test runs:\n  ${command}`);
+  }
 }
