@@ -8,11 +8,11 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import minimist from 'minimist';
 import { parseDocument } from 'yaml';
-import { ConfigError, InputError } from './errors.ts';
+import { ConfigError, formatPosition, InputError } from './errors.ts';
 import { loadPolicy, type Policy } from './policy.ts';
 import { formatJson, formatReport } from './report.ts';
 import type { Result } from './results.ts';
-import { decodeUtf8, positionOf, splitSegments } from './stream.ts';
+import { decodeUtf8, splitSegments, yamlError } from './stream.ts';
 import { transform, type Source } from './transform.ts';
 import { unifiedDiff } from './diff.ts';
 import { VERSION } from './version.ts';
@@ -54,6 +54,7 @@ any change or warning); 2 usage error or invalid policy.
 
 /** Runs eksfit with `argv` (without node and script). Returns the exit code. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let reportPath: string | undefined;
   try {
     const args = minimist([...argv], {
       string: ['config', 'namespace', 'format', 'report'],
@@ -77,6 +78,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     for (const k of ['config', 'namespace', 'format', 'report'] as const) {
       if (Array.isArray(args[k])) throw new ConfigError(`--${k} given more than once`);
     }
+    reportPath = args.report ? resolve(io.cwd, args.report as string) : undefined;
     let files = (args._ as unknown[]).map(String);
 
     // Legacy kustomize exec plugin: the config object's temp file comes first.
@@ -95,7 +97,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (args.strict) results = results.map((r) => (r.severity === 'warning' ? { ...r, severity: 'error' as const } : r));
     const errors = results.some((r) => r.severity === 'error');
     const report = format === 'json' ? formatJson(results, out.changed) : formatReport(results, { changed: out.changed, check: Boolean(args.check) });
-    if (args.report) writeFileSync(resolve(io.cwd, args.report as string), report);
+    if (reportPath) writeFileSync(reportPath, out.policyError ? `eksfit: ${out.policyError.toString()}\n${report}` : report);
 
     if (out.policyError) {
       io.stdout(out.output);
@@ -128,6 +130,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   } catch (e) {
     if (e instanceof InputError || e instanceof ConfigError) {
       io.stderr(`eksfit: ${e.toString()}\n`);
+      // Helm 4 hides standard error: the report file is where the user looks.
+      if (reportPath) writeFileSync(reportPath, `eksfit: ${e.toString()}\n`);
       return e.exitCode;
     }
     throw e;
@@ -153,8 +157,8 @@ function readPolicy(path: string, shown: string): Policy {
   const doc = parseDocument(seg.text, { version: '1.1', prettyErrors: false });
   const err = doc.errors[0];
   if (err) {
-    const pos = positionOf(seg, err.pos[0]);
-    throw new ConfigError(`${pos.file}:${pos.line}:${pos.column}: invalid YAML in policy: ${err.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`);
+    const e = yamlError(seg, err);
+    throw new ConfigError(`${e.position ? formatPosition(e.position) + ': ' : ''}invalid YAML in policy: ${e.message}`);
   }
   return loadPolicy(doc.toJS({ maxAliasCount: 100 }), shown);
 }

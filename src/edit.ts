@@ -261,7 +261,7 @@ export function findPair(map: YAMLMap, key: string): Pair | undefined {
       if (isAlias(pair.value)) throw new UneditableError(`${key} is a YAML alias`);
       return pair;
     }
-    if (isScalar(k) && k.value === '<<') throw new UneditableError('mapping uses a YAML merge key');
+    if (isScalar(k) && (k.value === '<<' || typeof k.value === 'symbol')) throw new UneditableError('mapping uses a YAML merge key');
   }
   return undefined;
 }

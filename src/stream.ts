@@ -7,7 +7,7 @@
  * concatenation of all segments is the input, exactly: a segment nobody edits
  * is written back as it came.
  */
-import { Parser, parseDocument, type Document } from 'yaml';
+import { Parser, parseDocument, type Document, type YAMLError } from 'yaml';
 import { InputError, type SourcePosition } from './errors.ts';
 
 /** One document's text, with where it came from. */
@@ -94,10 +94,15 @@ export function parseSegment(segment: Segment): ParsedSegment {
       duplicateKeys.push(pos);
       continue;
     }
-    const at = err.code === 'MISSING_CHAR' && /quote/.test(err.message) ? unclosedQuoteStart(segment.text, err.pos[0]) : err.pos[0];
-    throw new InputError(firstLine(err.message), positionOf(segment, at));
+    throw yamlError(segment, err);
   }
   return { segment, doc, duplicateKeys };
+}
+
+/** An InputError for a YAML syntax error: its first line, where it is (an unclosed quote: where it opens). */
+export function yamlError(segment: Segment, err: YAMLError): InputError {
+  const at = err.code === 'MISSING_CHAR' && /quote/.test(err.message) ? unclosedQuoteStart(segment.text, err.pos[0]) : err.pos[0];
+  return new InputError(firstLine(err.message), positionOf(segment, at));
 }
 
 /** Where the quoted scalar that never closes begins (the error is reported at its end). */

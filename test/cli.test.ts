@@ -1,0 +1,105 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runCli } from './helpers/run.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {sidecar.istio.io/inject: "true"}\nspec:\n  containers: [{name: a, image: a}]\n';
+const POLICY = 'apiVersion: eksfit.dev/v1alpha1\nkind: EksFitPolicy\nmetadata: {name: t}\nspec:\n  preset: none\n  rules: [{name: all, ipvs: {tcpTimeout: 60s}}]\n';
+
+const cli = suite('main');
+
+cli('--help and --version', async () => {
+  const help = await runCli(['--help']);
+  assert.is(help.code, 0);
+  assert.match(help.stdout, 'Usage: eksfit');
+  assert.match(help.stdout, 'Exit codes');
+  const v = await runCli(['--version']);
+  assert.match(v.stdout, /^eksfit \d+\.\d+\.\d+\n$/);
+});
+
+cli('an unknown option is a usage error: exit 2, nothing on stdout', async () => {
+  const out = await runCli(['--frobnicate'], POD);
+  assert.is(out.code, 2);
+  assert.is(out.stdout, '');
+  assert.match(out.stderr, 'unknown option --frobnicate');
+});
+
+cli('files and directories are read in order as one stream; - is stdin', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eksfit-cli-'));
+  mkdirSync(join(dir, 'm', 'sub'), { recursive: true });
+  writeFileSync(join(dir, 'm', 'b.yaml'), 'kind: ConfigMap\nmetadata: {name: b}\n');
+  writeFileSync(join(dir, 'm', 'a.yml'), 'kind: ConfigMap\nmetadata: {name: a}');
+  writeFileSync(join(dir, 'm', 'sub', 'c.json'), '{"kind": "ConfigMap", "metadata": {"name": "c"}}\n');
+  writeFileSync(join(dir, 'm', 'notes.txt'), 'ignored');
+  const out = await runCli(['-q', 'm', '-'], 'kind: ConfigMap\nmetadata: {name: stdin}\n', dir);
+  assert.is(out.code, 0, out.stderr);
+  assert.is(
+    out.stdout,
+    'kind: ConfigMap\nmetadata: {name: a}\n---\nkind: ConfigMap\nmetadata: {name: b}\n---\n{"kind": "ConfigMap", "metadata": {"name": "c"}}\n---\nkind: ConfigMap\nmetadata: {name: stdin}\n',
+  );
+});
+
+cli('a missing file is a usage error', async () => {
+  const out = await runCli(['nope.yaml']);
+  assert.is(out.code, 2);
+  assert.match(out.stderr, 'cannot read nope.yaml');
+});
+
+cli('-c, then $EKSFIT_CONFIG', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eksfit-cli-'));
+  writeFileSync(join(dir, 'p.yaml'), POLICY);
+  const a = await runCli(['-q', '-c', 'p.yaml'], POD, dir);
+  assert.match(a.stdout, 'ipvs-tcp-timeout: "60s"');
+  assert.not.match(a.stdout, 'udp');
+  const b = await runCli(['-q'], POD, dir, { EKSFIT_CONFIG: 'p.yaml' });
+  assert.is(b.stdout, a.stdout);
+});
+
+cli('a policy file with invalid YAML: exit 2 with its position', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eksfit-cli-'));
+  writeFileSync(join(dir, 'p.yaml'), 'apiVersion: eksfit.dev/v1alpha1\nkind: "EksFitPolicy\n');
+  const out = await runCli(['-c', 'p.yaml'], POD, dir);
+  assert.is(out.code, 2);
+  assert.match(out.stderr, 'p.yaml:2:7: invalid YAML in policy');
+  assert.is(out.stdout, '');
+});
+
+cli('legacy kustomize exec plugin: first argument is the config, stdin the stream', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eksfit-cli-'));
+  writeFileSync(join(dir, 'cfg'), POLICY);
+  const out = await runCli(['cfg'], POD, dir, { KUSTOMIZE_PLUGIN_CONFIG_STRING: POLICY });
+  assert.is(out.code, 0, out.stderr);
+  assert.match(out.stdout, 'ipvs-tcp-timeout: "60s"');
+});
+
+cli('--report writes the report to a file; nothing else is written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eksfit-cli-'));
+  const out = await runCli(['-q', '--report', 'r.txt'], POD, dir);
+  assert.is(out.code, 0);
+  assert.equal(readdirSync(dir), ['r.txt']);
+});
+
+cli.run();
+
+const bin = suite('bin/eksfit (spawned)');
+
+bin('runs the bundle: stream in, stream out, report on stderr', () => {
+  const r = spawnSync(join(ROOT, 'bin', 'eksfit'), [], { input: POD, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, 'ipvs-udp-timeout: "120s"');
+  assert.match(r.stderr, 'eksfit: changed');
+});
+
+bin('bad input: one clear line, no stack, nothing on stdout', () => {
+  const r = spawnSync(join(ROOT, 'bin', 'eksfit'), [], { input: 'a: "open\n', encoding: 'utf8' });
+  assert.is(r.status, 1);
+  assert.is(r.stdout, '');
+  assert.is(r.stderr, 'eksfit: <stdin>:1:4: Missing closing "quote\n');
+});
+
+bin.run();

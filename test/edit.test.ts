@@ -1,0 +1,119 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { isMap, parseDocument, type YAMLMap } from 'yaml';
+import { applyEdits, DocumentEditor, flowText, keyText, scalarText, UneditableError } from '../src/edit.ts';
+
+function edit(text: string, fn: (ed: DocumentEditor, root: YAMLMap) => void): string {
+  const doc = parseDocument(text, { version: '1.1' });
+  const root = doc.contents;
+  if (!isMap(root)) throw new Error('root is not a map');
+  const ed = new DocumentEditor(text);
+  fn(ed, root);
+  return ed.apply();
+}
+
+const setEntries = suite('DocumentEditor.setEntries');
+
+setEntries('adds a key to a block mapping after its last entry, at its indent', () => {
+  const out = edit('a:\n  b: 1   # c\n  d: 2\ne: 3\n', (ed, r) => ed.setEntries(r, ['a'], [['x', 'y']]));
+  assert.is(out, 'a:\n  b: 1   # c\n  d: 2\n  x: "y"\ne: 3\n');
+});
+
+setEntries('creates missing mappings along the path', () => {
+  const out = edit('spec:\n  template:\n    spec: {}\n', (ed, r) => ed.setEntries(r, ['spec', 'template', 'metadata', 'annotations'], [['k', '1']]));
+  assert.is(out, 'spec:\n  template:\n    spec: {}\n    metadata:\n      annotations:\n        k: "1"\n');
+});
+
+setEntries('replaces an existing scalar in place, keeping its comment', () => {
+  const out = edit("a:\n  k: '5s' # old\n", (ed, r) => ed.setEntries(r, ['a'], [['k', '120s']]));
+  assert.is(out, 'a:\n  k: "120s" # old\n');
+});
+
+setEntries('inserts into a flow mapping, empty or not', () => {
+  assert.is(edit('a: {}\n', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])), 'a: {k: "v"}\n');
+  assert.is(edit('a: {x: 1}\n', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])), 'a: {x: 1, k: "v"}\n');
+  assert.is(edit('a: {x: 1,}\n', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])), 'a: {x: 1, k: "v"}\n');
+});
+
+setEntries('fills a null value: `key:` and `key: null`', () => {
+  assert.is(edit('a:\nb: 1\n', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])), 'a:\n  k: "v"\nb: 1\n');
+  assert.is(edit('a: null\nb: 1\n', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])), 'a:\n  k: "v"\nb: 1\n');
+  assert.is(edit('a: {x: null}\n', (ed, r) => ed.setEntries(r, ['a', 'x'], [['k', 'v']])), 'a: {x: {k: "v"}}\n');
+});
+
+setEntries('keeps CRLF line ends', () => {
+  const out = edit('a:\r\n  b: 1\r\n', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']]));
+  assert.is(out, 'a:\r\n  b: 1\r\n  k: "v"\r\n');
+});
+
+setEntries('follows a four-space indent when creating mappings', () => {
+  const out = edit('a:\n    b:\n        c: 1\n', (ed, r) => ed.setEntries(r, ['a', 'm'], [['k', 'v']]));
+  assert.is(out, 'a:\n    b:\n        c: 1\n    m:\n        k: "v"\n');
+});
+
+setEntries('adds a newline when the document does not end with one', () => {
+  assert.is(edit('a:\n  b: 1', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])), 'a:\n  b: 1\n  k: "v"\n');
+});
+
+setEntries('refuses aliases and merge keys', () => {
+  assert.throws(() => edit('x: &m {a: 1}\nz: *m\n', (ed, r) => ed.setEntries(r, ['z'], [['k', 'v']])), (e: unknown) => e instanceof UneditableError);
+  assert.throws(() => edit('x: &m {a: 1}\nz:\n  <<: *m\n  b: 2\n', (ed, r) => ed.setEntries(r, ['z'], [['k', 'v']])), (e: unknown) => e instanceof UneditableError);
+});
+
+setEntries('refuses a path through a non-mapping', () => {
+  assert.throws(() => edit('a: [1]\n', (ed, r) => ed.setEntries(r, ['a', 'b'], [['k', 'v']])), (e: unknown) => e instanceof UneditableError);
+});
+
+setEntries.run();
+
+const append = suite('DocumentEditor.appendItems');
+
+append('appends to a block sequence at its column', () => {
+  const out = edit('env:\n- name: A\n  value: "1"\nx: 1\n', (ed, r) => ed.appendItems(r, 'env', [{ name: 'B', value: '2' }]));
+  assert.is(out, 'env:\n- name: A\n  value: "1"\n- name: "B"\n  value: "2"\nx: 1\n');
+});
+
+append('appends to an indented block sequence', () => {
+  const out = edit('c:\n  env:\n    - name: A\n', (ed, r) => ed.appendItems(r.get('c', true) as unknown as YAMLMap, 'env', [{ name: 'B' }]));
+  assert.is(out, 'c:\n  env:\n    - name: A\n    - name: "B"\n');
+});
+
+append('appends to a flow sequence', () => {
+  assert.is(edit('t: [a]\n', (ed, r) => ed.appendItems(r, 't', ['b'])), 't: [a, "b"]\n');
+  assert.is(edit('t: []\n', (ed, r) => ed.appendItems(r, 't', ['b'])), 't: ["b"]\n');
+});
+
+append('creates a missing sequence in the style of the document', () => {
+  const indented = edit('a:\n  - x\nc:\n  k: 1\n', (ed, r) => ed.appendItems(r.get('c', true) as unknown as YAMLMap, 'env', [{ name: 'B' }]));
+  assert.is(indented, 'a:\n  - x\nc:\n  k: 1\n  env:\n    - name: "B"\n');
+  const compact = edit('a:\n- x\nc:\n  k: 1\n', (ed, r) => ed.appendItems(r.get('c', true) as unknown as YAMLMap, 'env', [{ name: 'B' }]));
+  assert.is(compact, 'a:\n- x\nc:\n  k: 1\n  env:\n  - name: "B"\n');
+});
+
+append.run();
+
+const text = suite('scalar and key text');
+
+text('strings are double-quoted, numbers plain', () => {
+  assert.is(scalarText('9110'), '"9110"');
+  assert.is(scalarText('a"b\n'), '"a\\"b\\n"');
+  assert.is(scalarText(9110), '9110');
+});
+
+text('keys are plain unless ambiguous', () => {
+  assert.is(keyText('eks.tke.cloud.tencent.com/ipvs-udp-timeout'), 'eks.tke.cloud.tencent.com/ipvs-udp-timeout');
+  assert.is(keyText('on'), '"on"');
+  assert.is(keyText('a b'), '"a b"');
+  assert.is(keyText('1x'), '"1x"');
+});
+
+text('flow text of nested values', () => {
+  assert.is(flowText({ a: ['x', 1], b: {} }), '{a: ["x", 1], b: {}}');
+});
+
+text('applyEdits keeps the order of insertions at one offset and refuses overlaps', () => {
+  assert.is(applyEdits('ab', [{ start: 1, end: 1, insert: 'X' }, { start: 1, end: 1, insert: 'Y' }]), 'aXYb');
+  assert.throws(() => applyEdits('abc', [{ start: 0, end: 2, insert: '' }, { start: 1, end: 3, insert: '' }]));
+});
+
+text.run();
