@@ -229,15 +229,22 @@ function planWorkload(
   const annPath = [...w.row.templatePath, 'metadata', 'annotations'];
   let portsResolved = false;
 
-  for (const rule of policy.rules) {
-    if (!selectorMatches(rule.match, w, ns)) continue;
-    if (!isEmptySelector(rule.exclude) && selectorMatches(rule.exclude as Selector, w, ns)) continue;
-    if (rule.when === 'istio' && !hasIstioSidecar(w, ns, namespaces)) continue;
-    if (rule.when === 'grpc' && !servesGrpc(w, selecting)) continue;
+  const applies = (rule: Rule): boolean => {
+    if (!selectorMatches(rule.match, w, ns)) return false;
+    if (!isEmptySelector(rule.exclude) && selectorMatches(rule.exclude as Selector, w, ns)) return false;
+    if (rule.when === 'istio' && !hasIstioSidecar(w, ns, namespaces)) return false;
+    if (rule.when === 'grpc' && !servesGrpc(w, selecting)) return false;
     if (rule.placement === 'superNode' || rule.placement === 'avoidSuperNode') {
       // DaemonSets only when the rule names them.
-      if (w.obj.kind === 'DaemonSet' && !rule.match.kinds?.includes('DaemonSet')) continue;
+      if (w.obj.kind === 'DaemonSet' && !rule.match.kinds?.includes('DaemonSet')) return false;
     }
+    return true;
+  };
+  const matched = policy.rules.filter(applies);
+  // One ports strategy per Pod: the last matching rule with `ports` decides
+  // (user rules come after the preset's, so a user rule replaces the preset's fix).
+  const portsRule = [...matched].reverse().find((r) => r.ports !== undefined);
+  for (const rule of matched) {
     hits.set(rule.name, (hits.get(rule.name) ?? 0) + 1);
     const wants: [string, string][] = [];
     if (rule.ipvs.udpTimeout) wants.push([ANNOTATIONS.udpTimeout, rule.ipvs.udpTimeout]);
@@ -245,7 +252,12 @@ function planWorkload(
     wants.push(...Object.entries(rule.annotations));
     if (rule.egress?.eip !== undefined) wants.push([ANNOTATIONS.eipAttributes, JSON.stringify(rule.egress.eip)]);
     if (rule.egress?.claimDeletePolicy) wants.push([ANNOTATIONS.eipClaimDeletePolicy, rule.egress.claimDeletePolicy]);
-    if (rule.ports) {
+    if (rule.ports && rule !== portsRule) {
+      const avoid = rule.ports.avoid;
+      if (!rule.preset && portsRule && portUses(w).some((u) => avoid.includes(u.port))) {
+        results.push(result('info', subject, `ports of rule ${JSON.stringify(rule.name)} not used: rule ${JSON.stringify(portsRule.name)}, later in the policy, decides the ports of this Pod`, { tags: { rule: rule.name } }));
+      }
+    } else if (rule.ports) {
       const pp = planPorts(w, rule.ports, rule, services, namespaceOf);
       wants.push(...pp.annotations.map(([k, v]) => [k, v] as [string, string]));
       for (const c of pp.changes) changes.push({ change: c.change, results: [c.result] });
