@@ -1,49 +1,137 @@
 /**
- * The human report of a run (and its JSON form for tools): findings grouped
- * by severity, each under the workload it is about, and a one-line total.
+ * The human report of a run (and its JSON form for tools): a table of the
+ * resources with what was changed and what was found, the details grouped by
+ * severity (errors, warnings, then the info results split into changes and
+ * notes), each under the resource it is about, and a one-line total.
  */
 import { describeRef, tally, type Result } from './results.ts';
-import type { Severity } from './policy.ts';
 
-const ORDER: readonly Severity[] = ['error', 'warning', 'info'];
-const HEADINGS: Record<Severity, string> = { error: 'Errors', warning: 'Warnings', info: 'Changes and notes' };
+type Group = 'error' | 'warning' | 'change' | 'note';
 
-/** The report as text; `changed` says whether any document was edited. */
+const GROUPS: readonly Group[] = ['error', 'warning', 'change', 'note'];
+const HEADINGS: Record<Group, string> = { error: 'Errors', warning: 'Warnings', change: 'Changes', note: 'Notes' };
+
+/**
+ * True when the result reports an edit eksfit made (or, with --check, would
+ * make): an info result proposing a value. Two info results carry a proposed
+ * value without being edits: an annotation kept because `overwrite` is false,
+ * and one rule's value replaced by a later rule's (the later `set` is the edit).
+ */
+export function isChange(r: Result): boolean {
+  if (r.severity !== 'info' || r.field?.proposedValue === undefined) return false;
+  return !/^kept existing /.test(r.message) && !/^rule ".*" overrides /.test(r.message);
+}
+
+function groupOf(r: Result): Group {
+  if (r.severity !== 'info') return r.severity;
+  return isChange(r) ? 'change' : 'note';
+}
+
+/** Where a result belongs in the report: its resource, else the input as a whole or the policy. */
+function ownerOf(r: Result): string {
+  const ref = describeRef(r.resourceRef);
+  if (ref) return ref;
+  // Checks over the whole input (quotas) have no resource; the rest is about the policy.
+  return r.tags?.check !== undefined && r.tags.check !== 'unmatchedRule' ? '(input)' : '(policy)';
+}
+
+function fileOf(r: Result): string {
+  return r.file ? ` (${r.file.path}${r.file.index !== undefined ? `#${r.file.index}` : ''})` : '';
+}
+
+/**
+ * A short name for what a change touched, for the table: the annotation's
+ * name without its prefix (`metrics-port`), or the field (`nodeSelector`,
+ * `tolerations`, `containerPort`, `targetPort`, `env`).
+ */
+export function changeLabel(path: string | undefined): string {
+  if (!path) return 'change';
+  const tokens: string[] = [];
+  for (const m of path.matchAll(/([A-Za-z_][A-Za-z0-9_]*)|\[("(?:[^"\\]|\\.)*")\]/g)) {
+    if (m[1] !== undefined) tokens.push(m[1]);
+    else if (m[2] !== undefined) tokens.push(JSON.parse(m[2]) as string);
+  }
+  const ann = tokens.lastIndexOf('annotations');
+  if (ann >= 0 && tokens[ann + 1] !== undefined) return (tokens[ann + 1] as string).split('/').pop() as string;
+  for (const field of ['nodeAffinity', 'nodeSelector', 'tolerations']) if (tokens.includes(field)) return field;
+  return tokens[tokens.length - 1] ?? 'change';
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** `1 error (eipConflict), 2 warnings (hostPort, daemonSet), 1 note` or `-`. */
+function foundCell(list: readonly Result[]): string {
+  const parts: string[] = [];
+  for (const [sev, word] of [['error', 'error'], ['warning', 'warning'], ['note', 'note']] as const) {
+    const rs = list.filter((r) => groupOf(r) === sev);
+    if (rs.length === 0) continue;
+    const ids = [...new Set(rs.map((r) => r.tags?.check).filter((c): c is string => c !== undefined))];
+    parts.push(`${plural(rs.length, word)}${ids.length > 0 ? ` (${ids.join(', ')})` : ''}`);
+  }
+  return parts.length > 0 ? parts.join(', ') : '-';
+}
+
+/** The table: one row per resource with a result, in order of first mention. */
+function table(results: readonly Result[]): string[] {
+  const byOwner = new Map<string, Result[]>();
+  for (const r of results) {
+    const key = ownerOf(r);
+    const list = byOwner.get(key) ?? [];
+    list.push(r);
+    byOwner.set(key, list);
+  }
+  if (byOwner.size === 0) return [];
+  const rows: [string, string, string][] = [['RESOURCE', 'CHANGED', 'FOUND']];
+  for (const [owner, list] of byOwner) {
+    const changed = [...new Set(list.filter(isChange).map((r) => changeLabel(r.field?.path)))];
+    rows.push([owner, changed.length > 0 ? changed.join(', ') : '-', foundCell(list)]);
+  }
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  return rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
+}
+
+/** The report as text; `changed` says whether any document was (or, with `check`, would be) edited. */
 export function formatReport(results: readonly Result[], opts: { changed: boolean; verbose?: boolean; check?: boolean }): string {
-  const lines: string[] = [];
-  for (const sev of ORDER) {
-    const group = results.filter((r) => r.severity === sev);
-    if (group.length === 0) continue;
-    lines.push(`${HEADINGS[sev]}:`);
-    const byRef = new Map<string, Result[]>();
-    for (const r of group) {
-      const key = describeRef(r.resourceRef) || '(policy)';
-      const list = byRef.get(key) ?? [];
-      list.push(r);
-      byRef.set(key, list);
+  const lines: string[] = table(results);
+  for (const group of GROUPS) {
+    const list = results.filter((r) => groupOf(r) === group);
+    if (list.length === 0) continue;
+    if (lines.length > 0) lines.push('');
+    lines.push(`${HEADINGS[group]}:`);
+    const byOwner = new Map<string, Result[]>();
+    for (const r of list) {
+      const key = ownerOf(r) + fileOf(r);
+      const rs = byOwner.get(key) ?? [];
+      rs.push(r);
+      byOwner.set(key, rs);
     }
-    for (const [ref, list] of byRef) {
-      const where = list[0]?.file ? ` (${list[0].file.path}${list[0].file.index !== undefined ? `#${list[0].file.index}` : ''})` : '';
-      lines.push(`  ${ref}${where}`);
-      for (const r of list) {
+    for (const [owner, rs] of byOwner) {
+      lines.push(`  ${owner}`);
+      for (const r of rs) {
         const tag = r.tags?.check ? ` [${r.tags.check}]` : r.tags?.rule ? ` [${r.tags.rule}]` : '';
         lines.push(`    ${r.message}${tag}`);
       }
     }
   }
+  if (lines.length > 0) lines.push('');
   lines.push(totalLine(results, opts.changed, opts.check ?? false));
   return lines.join('\n') + '\n';
 }
 
-/** `eksfit: 3 changes, 1 warning, 0 errors` */
+/** `eksfit: changed; 3 changes, 1 warning, 0 errors` */
 export function totalLine(results: readonly Result[], changed: boolean, check: boolean): string {
   const t = tally(results);
-  const changes = results.filter((r) => r.severity === 'info' && r.field?.proposedValue !== undefined).length;
+  const changes = results.filter(isChange).length;
   const verb = check ? (changed ? 'would change' : 'no change needed') : changed ? 'changed' : 'nothing changed';
-  return `eksfit: ${verb}; ${changes} change${changes === 1 ? '' : 's'}, ${t.warning} warning${t.warning === 1 ? '' : 's'}, ${t.error} error${t.error === 1 ? '' : 's'}`;
+  return `eksfit: ${verb}; ${plural(changes, 'change')}, ${plural(t.warning, 'warning')}, ${plural(t.error, 'error')}`;
 }
 
-/** The findings as JSON for tools. */
+/**
+ * The findings as JSON for tools: `{changed, summary: {changes, error,
+ * warning, info}, results}`, each result in the KRM functions spec's shape.
+ */
 export function formatJson(results: readonly Result[], changed: boolean): string {
-  return JSON.stringify({ changed, summary: tally(results), results }, null, 2) + '\n';
+  const t = tally(results);
+  return JSON.stringify({ changed, summary: { changes: results.filter(isChange).length, ...t }, results }, null, 2) + '\n';
 }
