@@ -18,6 +18,7 @@ import { selects, serviceOf, type ServiceView } from './services.ts';
 import { parseSegment, positionOf, splitSegments, type ParsedSegment, type Segment } from './stream.ts';
 import { objectOf, stringMap, workloadOf, type KObject, type Workload } from './workload.ts';
 import { runChecks } from './checks.ts';
+import type { KindTable } from './kinds.ts';
 
 /** One input file's text. */
 export interface Source {
@@ -26,8 +27,10 @@ export interface Source {
 }
 
 export interface TransformOptions {
-  /** The policy; when absent, a ResourceList's functionConfig, else the recommended preset. */
+  /** The policy; when absent, a ResourceList's functionConfig, else `fallbackPolicy`. */
   readonly policy?: Policy;
+  /** The policy when neither `policy` nor a functionConfig gives one (e.g. $EKSFIT_CONFIG). Default: the recommended preset. */
+  readonly fallbackPolicy?: Policy;
   /** Namespace assumed for objects without one (like `helm -n`). Default `default`. */
   readonly namespace?: string;
 }
@@ -57,7 +60,11 @@ export function transform(sources: readonly Source[], options: TransformOptions 
     firstOfFile.add(docs.length);
     for (const segment of splitSegments(src.text, src.file)) docs.push({ segment });
   }
-  const parsed = docs.map((d) => ({ ...d, parsed: parseSegment(d.segment) }));
+  // Parse only what must be looked at: a document whose top-level kind is known
+  // and cannot matter (a ConfigMap, a Secret, a CRD...) passes through as text.
+  const kinds = (options.policy ?? options.fallbackPolicy ?? defaultPolicy()).kinds;
+  const all = docs.map((d) => ({ ...d, parsed: mustRead(d.segment.text, kinds) ? parseSegment(d.segment) : undefined }));
+  const parsed = all.filter((d): d is Doc & { parsed: ParsedSegment } => d.parsed !== undefined);
 
   const krm = sources.length === 1 && isResourceList(parsed);
   const objects: KObject[] = [];
@@ -77,45 +84,66 @@ export function transform(sources: readonly Source[], options: TransformOptions 
       items.items.forEach((item, i) => {
         const node = item as Node;
         if (!isMap(node)) throw new InputError(`ResourceList items[${i}] is not a mapping`, positionOf(p.segment, node?.range?.[0] ?? 0));
-        objects.push(objectOf(p.parsed.doc, node, parsed.indexOf(p), ['items', i], undefined));
+        objects.push(objectOf(p.parsed.doc, node, all.indexOf(p), ['items', i], undefined));
       });
     }
     if (!policy) {
       const fc = rl.get('functionConfig', true) as Node | undefined;
       try {
-        policy = fc ? loadPolicy((fc as Node).toJS(p.parsed.doc, { maxAliasCount: 100 }), 'functionConfig') : defaultPolicy();
+        policy = fc ? loadPolicy((fc as Node).toJS(p.parsed.doc, { maxAliasCount: 100 }), 'functionConfig') : options.fallbackPolicy;
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         policyError = e;
       }
     }
   } else {
-    parsed.forEach((d, docIndex) => {
-      const contents = d.parsed.doc.contents as Node | null;
+    all.forEach((d, docIndex) => {
+      const doc = d.parsed?.doc;
+      if (!doc) return;
+      const contents = doc.contents as Node | null;
       if (!isMap(contents)) return;
       const origin = { file: d.segment.file, index: d.segment.index };
       const items = contents.get('items', true) as Node | undefined;
       const kind = String(contents.get('kind') ?? '');
       if (isSeq(items) && kind.endsWith('List')) {
         items.items.forEach((item, i) => {
-          if (isMap(item)) objects.push(objectOf(d.parsed.doc, item, docIndex, ['items', i], origin));
+          if (isMap(item)) objects.push(objectOf(doc, item, docIndex, ['items', i], origin));
         });
         return;
       }
-      objects.push(objectOf(d.parsed.doc, contents, docIndex, [], origin));
+      objects.push(objectOf(doc, contents, docIndex, [], origin));
     });
   }
 
   if (policyError) {
     const results = policyError.problems.map((p) => result('error', undefined, `invalid functionConfig: ${p}`));
-    const all = [result('error', undefined, policyError.message), ...results];
-    return { mode: 'krm', ...render(parsed, [], all, rlDoc), results: all, policyError };
+    const all2 = [result('error', undefined, policyError.message), ...results];
+    return { mode: 'krm', ...render(all, [], all2, rlDoc), results: all2, policyError };
   }
-  const pol = policy ?? defaultPolicy();
+  const pol = policy ?? options.fallbackPolicy ?? defaultPolicy();
   const plan = planAll(objects, pol, options.namespace ?? 'default');
-  const rendered = render(parsed, plan.changes, plan.results, krm ? rlDoc : undefined, firstOfFile);
+  const rendered = render(all, plan.changes, plan.results, krm ? rlDoc : undefined, firstOfFile);
   return { mode: krm ? 'krm' : 'stream', output: rendered.output, results: rendered.results, changed: rendered.changed };
 }
+
+const KIND_LINE = /^kind:[ \t]*(["']?)([A-Za-z0-9._-]+)\1[ \t]*(?:#.*)?\r?$/gm;
+
+/**
+ * False only when the document's top-level `kind:` line names a kind that can
+ * neither be changed nor inform a change. Anything unclear (no such line, two
+ * of them, flow or JSON style) is read.
+ */
+export function mustRead(text: string, kinds: KindTable): boolean {
+  KIND_LINE.lastIndex = 0;
+  const first = KIND_LINE.exec(text);
+  if (!first) return true;
+  if (KIND_LINE.exec(text)) return true;
+  const kind = first[2] as string;
+  return kinds.hasKind(kind) || READ_KINDS.has(kind) || kind.endsWith('List');
+}
+
+/** Kinds read besides the pod-bearing ones: Services (gRPC, remap), Namespaces (Istio). */
+const READ_KINDS = new Set(['Service', 'Namespace']);
 
 function isScalarNull(n: Node): boolean {
   return 'value' in n && (n as { value: unknown }).value === null;
@@ -384,7 +412,7 @@ function nodeAtPath(w: Workload, path: string[]): unknown {
 
 /** Writes the changes as text edits, verifies them, and joins the output. */
 function render(
-  docs: readonly { segment: Segment; parsed: ParsedSegment }[],
+  docs: readonly { segment: Segment; parsed?: ParsedSegment | undefined }[],
   planned: readonly PlannedChange[],
   findings: readonly Result[],
   rlDoc: { segment: Segment; parsed: ParsedSegment } | undefined,
@@ -411,9 +439,9 @@ function render(
   const texts = docs.map((d) => d.segment.text);
   let changed = false;
   const pending: Result[] = [];
-  const docIndexOfRl = rlDoc ? docs.indexOf(rlDoc) : -1;
+  const docIndexOfRl = rlDoc ? docs.findIndex((d) => d.segment === rlDoc.segment) : -1;
   for (const [docIndex, list] of byDoc) {
-    const d = docs[docIndex] as (typeof docs)[number];
+    const d = docs[docIndex] as { segment: Segment; parsed: ParsedSegment };
     if (d.parsed.duplicateKeys.length > 0) {
       throw new InputError('duplicate mapping key in a document eksfit must change', d.parsed.duplicateKeys[0]);
     }
