@@ -26,7 +26,7 @@
 //   then reported as "> timeout" and left out of the timed rounds (kubectl
 //   kustomize on 8,000 resources takes minutes: it is superlinear).
 // - Without --runs, the number of rounds is chosen from the warm-up so that
-//   the whole bench stays within --budget (default 240 s), between 3 and 15.
+//   the whole bench stays within --budget (default 210 s), between 3 and 15.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -39,6 +39,7 @@ const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH);
 const OUT = path.join(BENCH, 'out');
 const started = performance.now();
+const loadBefore = os.loadavg()[0];
 
 // ---------------------------------------------------------------- options
 
@@ -50,7 +51,7 @@ function usage(code) {
   --quick       3 rounds, fewer start-up repeats, no kustomize on 8,000 resources
   --sizes LIST  stream sizes (default 160,800,8000)
   --timeout S   kill a single run after S seconds (default 30)
-  --budget S    time budget for choosing the default --runs (default 240)
+  --budget S    time budget for choosing the default --runs (default 210)
   --mem M       peak-memory method (default auto: GNU time if present, else node)
   --no-build    do not rebuild dist/eksfit.mjs when src/ is newer
 env: EKSFIT_BIN=path (default bin/eksfit), KUBECTL=path (default kubectl)
@@ -60,7 +61,7 @@ env: EKSFIT_BIN=path (default bin/eksfit), KUBECTL=path (default kubectl)
 }
 
 function parseArgs(argv) {
-  const o = { runs: null, quick: false, sizes: [160, 800, 8000], timeout: 30, budget: 240, mem: 'auto', build: true };
+  const o = { runs: null, quick: false, sizes: [160, 800, 8000], timeout: 30, budget: 210, mem: 'auto', build: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -421,6 +422,7 @@ log(`${runs} timed rounds of ~${roundCost.toFixed(1)} s each`);
 const round = [];
 for (let k = 0; k < startupRepeat; k++) round.push(...active.filter((c) => c.repeat > 1));
 round.push(...active.filter((c) => c.repeat === 1));
+const timedFrom = (performance.now() - started) / 1000;
 for (let i = 0; i < runs; i++) {
   const order = round.map((_, j) => round[(j + i) % round.length]);
   for (const cmd of order) {
@@ -432,8 +434,17 @@ for (let i = 0; i < runs; i++) {
     }
     if (!r.timedOut) s.samples.push(r.ms);
   }
-  log(`  round ${i + 1}/${runs} done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  const elapsed = (performance.now() - started) / 1000;
+  log(`  round ${i + 1}/${runs} done (${elapsed.toFixed(0)} s)`);
+  // rounds can be slower than the warm-up (a busy machine): stop within the budget
+  const perRound = (elapsed - timedFrom) / (i + 1);
+  if (opts.runs === null && i + 1 >= 3 && i + 1 < runs && elapsed + perRound > opts.budget) {
+    log(`  stopping after ${i + 1} rounds: another would pass the ${opts.budget} s budget`);
+    runs = i + 1;
+    break;
+  }
 }
+const loadAfter = os.loadavg()[0];
 
 // ---------------------------------------------------------------- report
 
@@ -519,6 +530,7 @@ const json = {
   results,
   ratios,
   totalSeconds: (performance.now() - started) / 1000,
+  loadAverage: { before: loadBefore, after: loadAfter },
 };
 writeFileSync(path.join(OUT, 'results.json'), `${JSON.stringify(json, null, 2)}\n`);
 
@@ -548,6 +560,9 @@ process.stdout.write(
       .filter((r) => r.check?.ok === false && !r.timedOut)
       .map((r) => `check FAILED for ${r.id}: ${r.check.problems.join('; ')}\n`)
       .join('') +
+    (Math.max(loadBefore, loadAfter) > machine.cores / 2
+      ? `NOTE: the machine was busy (1-minute load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${machine.cores} cores): figures are noisy.\n`
+      : '') +
     (standIn ? `NOTE: EKSFIT_BIN=${process.env.EKSFIT_BIN} is a stand-in, not bin/eksfit.\n` : '') +
     `results: ${path.relative(ROOT, path.join(OUT, 'results.json'))}, ${path.relative(ROOT, path.join(OUT, 'results.md'))}\n`,
 );
