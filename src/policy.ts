@@ -165,7 +165,8 @@ export function loadPolicy(value: unknown, source: string): Policy {
     (spec.preset as 'recommended' | 'none' | undefined) ?? 'recommended',
     rules,
     kinds,
-    (spec.checks ?? {}) as Record<string, CheckSetting>,
+    // YAML 1.1 reads an unquoted `off` as false.
+    Object.fromEntries(Object.entries((spec.checks ?? {}) as Record<string, CheckSetting | false>).map(([k, v]) => [k, v === false ? 'off' : v])),
     { ...DEFAULT_LIMITS, ...((spec.limits ?? {}) as Partial<Limits>) },
   );
 }

@@ -17,7 +17,7 @@ import { globMatch, matchesLabels } from './selector.ts';
 import { selects, serviceOf, type ServiceView } from './services.ts';
 import { parseSegment, positionOf, splitSegments, type ParsedSegment, type Segment } from './stream.ts';
 import { objectOf, stringMap, workloadOf, type KObject, type Workload } from './workload.ts';
-import { runChecks } from './checks.ts';
+import { runChecks, withoutIgnored } from './checks.ts';
 import type { KindTable } from './kinds.ts';
 
 /** One input file's text. */
@@ -142,8 +142,8 @@ export function mustRead(text: string, kinds: KindTable): boolean {
   return kinds.hasKind(kind) || READ_KINDS.has(kind) || kind.endsWith('List');
 }
 
-/** Kinds read besides the pod-bearing ones: Services (gRPC, remap), Namespaces (Istio). */
-const READ_KINDS = new Set(['Service', 'Namespace']);
+/** Kinds read besides the pod-bearing ones: Services (gRPC, remap), Namespaces (Istio), HPAs (quota checks). */
+const READ_KINDS = new Set(['Service', 'Namespace', 'HorizontalPodAutoscaler']);
 
 function isScalarNull(n: Node): boolean {
   return 'value' in n && (n as { value: unknown }).value === null;
@@ -206,7 +206,7 @@ export function planAll(objects: readonly KObject[], policy: Policy, defaultName
     }
   }
   results.push(...runChecks({ objects, workloads, services, policy, namespaceOf, changes }));
-  return { changes, results: applySeverities(results, policy) };
+  return { changes, results: applySeverities(withoutIgnored(results, objects, policy.kinds), policy) };
 }
 
 /** Severity overrides and `off` from the policy's `checks`. */
