@@ -8,7 +8,7 @@
  * in the document, comments, key order, quoting, indentation and line ends,
  * stays exactly as it was.
  */
-import { isAlias, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 
 /** One replacement of `text[start, end)` by `insert`. */
 export interface TextEdit {
@@ -54,15 +54,17 @@ export class DocumentEditor {
     return this.edits.length > 0;
   }
 
-  /** Replaces a scalar's source with `value` (strings double-quoted). */
+  /**
+   * Replaces a scalar's source with `value`, in the scalar's own style when the
+   * value reads back the same in it (plain stays plain, 'single' stays single),
+   * else double-quoted.
+   */
   replaceScalar(node: Node, value: string | number): void {
     if (!isScalar(node) || !node.range) throw new UneditableError('not a scalar');
-    if (node.tag && node.tag !== 'tag:yaml.org,2002:int' && node.tag !== 'tag:yaml.org,2002:str') {
-      // An explicit tag such as !!binary: do not rewrite what we do not understand.
-      const src = this.text.slice(node.range[0], node.range[1]);
-      if (src.startsWith('!')) throw new UneditableError('scalar has an explicit tag');
-    }
-    this.edits.push({ start: node.range[0], end: node.range[1], insert: scalarText(value) });
+    const src = this.text.slice(node.range[0], node.range[1]);
+    // An explicit tag such as !!binary: do not rewrite what we do not understand.
+    if (src.startsWith('!')) throw new UneditableError('scalar has an explicit tag');
+    this.edits.push({ start: node.range[0], end: node.range[1], insert: styledScalar(value, node.type) });
   }
 
   /**
@@ -301,6 +303,22 @@ const RESERVED = new Set(['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false', '
 /** A scalar as eksfit writes it: strings double-quoted (JSON escapes are valid YAML), numbers plain. */
 export function scalarText(value: string | number | boolean): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** `value` written in `style` when it reads back as the same value there, else as scalarText. */
+export function styledScalar(value: string | number, style: string | undefined): string {
+  if (typeof value === 'number') return style === 'QUOTE_SINGLE' ? `'${value}'` : style === 'QUOTE_DOUBLE' ? `"${value}"` : String(value);
+  if (style === 'QUOTE_SINGLE' && /^[\x20-\x7e\u00a0-\uffff]*$/.test(value)) return `'${value.replace(/'/g, "''")}'`;
+  if (style === 'PLAIN' && isSafePlain(value)) return value;
+  return scalarText(value);
+}
+
+/** True when `text`, written plain in block or flow context, reads back (YAML 1.1) as that string. */
+function isSafePlain(text: string): boolean {
+  if (!/^[A-Za-z0-9_./=:@+-][A-Za-z0-9_./=:@+ -]*$/.test(text) || text.endsWith(' ')) return false;
+  if (/: |:$| #/.test(text) || /^[-?:](?: |$)/.test(text)) return false;
+  const doc = parseDocument(`x: ${text}\n`, { version: '1.1' });
+  return doc.errors.length === 0 && doc.get('x') === text;
 }
 
 /** A value in flow style. */

@@ -26,7 +26,14 @@ setEntries('creates missing mappings along the path', () => {
 
 setEntries('replaces an existing scalar in place, keeping its comment', () => {
   const out = edit("a:\n  k: '5s' # old\n", (ed, r) => ed.setEntries(r, ['a'], [['k', '120s']]));
-  assert.is(out, 'a:\n  k: "120s" # old\n');
+  assert.is(out, "a:\n  k: '120s' # old\n");
+});
+
+setEntries('a replaced scalar keeps its style when the value reads back the same', () => {
+  const out = edit("a:\n  p: --listen=:9100\n  s: '9100'\n  d: \"9100\"\n  num: 9100\n  flag: on\n", (ed, r) =>
+    ed.setEntries(r, ['a'], [['p', '--listen=:9101'], ['s', '9101'], ['d', '9101'], ['num', 9101], ['flag', 'off']]),
+  );
+  assert.is(out, "a:\n  p: --listen=:9101\n  s: '9101'\n  d: \"9101\"\n  num: 9101\n  flag: \"off\"\n");
 });
 
 setEntries('inserts into a flow mapping, empty or not', () => {
