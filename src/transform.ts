@@ -278,7 +278,19 @@ function planWorkload(
     if (rule.ipvs.udpTimeout) wants.push([ANNOTATIONS.udpTimeout, rule.ipvs.udpTimeout]);
     if (rule.ipvs.tcpTimeout) wants.push([ANNOTATIONS.tcpTimeout, rule.ipvs.tcpTimeout]);
     wants.push(...Object.entries(rule.annotations));
-    if (rule.egress?.eip !== undefined) wants.push([ANNOTATIONS.eipAttributes, JSON.stringify(rule.egress.eip)]);
+    if (rule.egress?.eip !== undefined) {
+      // eip-id-list (existing EIPs) and eip-attributes (new ones) must not be combined.
+      const idList = desired.get(ANNOTATIONS.eipIdList)?.value ?? w.annotations[ANNOTATIONS.eipIdList];
+      if (idList === undefined) wants.push([ANNOTATIONS.eipAttributes, JSON.stringify(rule.egress.eip)]);
+      else {
+        results.push(
+          result('warning', subject, `rule ${JSON.stringify(rule.name)}: ${ANNOTATIONS.eipAttributes} not set, because the Pod already binds existing EIPs with ${ANNOTATIONS.eipIdList}: ${JSON.stringify(idList)} (the two must not be combined)`, {
+            field: { path: keyPath([...annPath, ANNOTATIONS.eipIdList]), currentValue: idList },
+            tags: { rule: rule.name, check: 'eipConflict' },
+          }),
+        );
+      }
+    }
     if (rule.egress?.claimDeletePolicy) wants.push([ANNOTATIONS.eipClaimDeletePolicy, rule.egress.claimDeletePolicy]);
     if (rule.ports && rule !== portsRule) {
       const avoid = rule.ports.avoid;
@@ -353,33 +365,48 @@ function planPlacement(w: Workload, rule: Rule): PlannedChange[] {
   const tags = { rule: rule.name };
   const out: PlannedChange[] = [];
   const subject = w.obj.subject;
+  const affinity = isObject(spec.affinity) ? spec.affinity : {};
+  const na = isObject(affinity.nodeAffinity) ? affinity.nodeAffinity : {};
+  const req = isObject(na.requiredDuringSchedulingIgnoredDuringExecution) ? na.requiredDuringSchedulingIgnoredDuringExecution : undefined;
+  const terms: unknown[] = req && Array.isArray(req.nodeSelectorTerms) ? req.nodeSelectorTerms : [];
+  const exprsOf = (t: unknown): Record<string, unknown>[] => (isObject(t) && Array.isArray(t.matchExpressions) ? t.matchExpressions.filter(isObject) : []);
+  // `In` only super nodes, or `NotIn` super nodes.
+  const eklet = (e: Record<string, unknown>, op: 'In' | 'NotIn'): boolean =>
+    e.key === INSTANCE_TYPE && e.operator === op && Array.isArray(e.values) && e.values.includes('eklet') && (op === 'NotIn' || e.values.every((v) => v === 'eklet'));
   if (rule.placement === 'superNode') {
     const sel = isObject(spec.nodeSelector) ? spec.nodeSelector : {};
-    if (sel['node.kubernetes.io/instance-type'] !== 'eklet') {
+    // A required node affinity `In [eklet]` in every term already says the same.
+    const byAffinity = terms.length > 0 && terms.every((t) => exprsOf(t).some((e) => eklet(e, 'In')));
+    if (sel[INSTANCE_TYPE] !== 'eklet' && !byAffinity) {
+      const cur = sel[INSTANCE_TYPE];
       out.push({
-        change: { op: 'entries', obj: w.obj, path: [...tp, 'spec', 'nodeSelector'], entries: [['node.kubernetes.io/instance-type', 'eklet']] },
-        results: [result('info', subject, 'node selector node.kubernetes.io/instance-type: eklet (run on super nodes)', { field: { path: keyPath([...tp, 'spec', 'nodeSelector', 'node.kubernetes.io/instance-type']), proposedValue: 'eklet' }, tags })],
+        change: { op: 'entries', obj: w.obj, path: [...tp, 'spec', 'nodeSelector'], entries: [[INSTANCE_TYPE, 'eklet']] },
+        results: [
+          result('info', subject, `node selector ${INSTANCE_TYPE}: eklet (run on super nodes${cur !== undefined && cur !== null ? `; was ${JSON.stringify(String(cur))}` : ''})`, {
+            field: { path: keyPath([...tp, 'spec', 'nodeSelector', INSTANCE_TYPE]), ...(cur !== undefined && cur !== null ? { currentValue: String(cur) } : {}), proposedValue: 'eklet' },
+            tags,
+          }),
+        ],
       });
     }
     const tols = Array.isArray(spec.tolerations) ? spec.tolerations : [];
-    if (!tols.some((t: unknown) => isObject(t) && t.key === 'eks.tke.cloud.tencent.com/eklet')) {
+    // A toleration with no key and operator Exists tolerates every taint.
+    const tolerated = tols.some((t: unknown) => isObject(t) && (t.key === EKLET_TAINT || ((t.key === undefined || t.key === null || t.key === '') && t.operator === 'Exists')));
+    if (!tolerated) {
       const specNode = nodeAtPath(w, ['spec']);
       if (specNode) {
+        const toleration = { key: EKLET_TAINT, operator: 'Exists', effect: 'NoSchedule' };
         out.push({
-          change: { op: 'append', obj: w.obj, path: [...tp, 'spec'], key: 'tolerations', items: [{ key: 'eks.tke.cloud.tencent.com/eklet', operator: 'Exists', effect: 'NoSchedule' }] },
-          results: [result('info', subject, 'toleration eks.tke.cloud.tencent.com/eklet:NoSchedule added', { field: { path: keyPath([...tp, 'spec', 'tolerations']) }, tags })],
+          change: { op: 'append', obj: w.obj, path: [...tp, 'spec'], key: 'tolerations', items: [toleration] },
+          results: [result('info', subject, `toleration ${EKLET_TAINT}:NoSchedule added`, { field: { path: keyPath([...tp, 'spec', 'tolerations']), proposedValue: JSON.stringify(toleration) }, tags })],
         });
       }
     }
   } else if (rule.placement === 'avoidSuperNode') {
-    const affinity = isObject(spec.affinity) ? spec.affinity : {};
-    const na = isObject(affinity.nodeAffinity) ? affinity.nodeAffinity : {};
-    const req = isObject(na.requiredDuringSchedulingIgnoredDuringExecution) ? na.requiredDuringSchedulingIgnoredDuringExecution : undefined;
-    const term = { key: 'node.kubernetes.io/instance-type', operator: 'NotIn', values: ['eklet'] };
-    const has = (t: unknown): boolean =>
-      isObject(t) && Array.isArray(t.matchExpressions) && t.matchExpressions.some((e: unknown) => isObject(e) && e.key === term.key && e.operator === 'NotIn');
-    const path = keyPath([...tp, 'spec', 'affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution']);
-    const msg = 'node affinity node.kubernetes.io/instance-type NotIn [eklet] (keep off super nodes)';
+    const term = { key: INSTANCE_TYPE, operator: 'NotIn', values: ['eklet'] };
+    const reqPath = [...tp, 'spec', 'affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution'];
+    const msg = `node affinity ${INSTANCE_TYPE} NotIn [eklet] (keep off super nodes)`;
+    const proposedValue = JSON.stringify(term);
     if (!req) {
       out.push({
         change: {
@@ -388,21 +415,29 @@ function planPlacement(w: Workload, rule: Rule): PlannedChange[] {
           path: [...tp, 'spec', 'affinity', 'nodeAffinity'],
           entries: [['requiredDuringSchedulingIgnoredDuringExecution', { nodeSelectorTerms: [{ matchExpressions: [term] }] }]],
         },
-        results: [result('info', subject, msg, { field: { path }, tags })],
+        results: [result('info', subject, msg, { field: { path: keyPath(reqPath), proposedValue }, tags })],
+      });
+    } else if (terms.length === 0) {
+      out.push({
+        change: { op: 'append', obj: w.obj, path: reqPath, key: 'nodeSelectorTerms', items: [{ matchExpressions: [term] }] },
+        results: [result('info', subject, msg, { field: { path: keyPath([...reqPath, 'nodeSelectorTerms']), proposedValue }, tags })],
       });
     } else {
-      const terms = Array.isArray(req.nodeSelectorTerms) ? req.nodeSelectorTerms : [];
-      terms.forEach((t: unknown, i) => {
-        if (has(t)) return;
+      // Terms are ORed: every term must keep the Pod off super nodes.
+      terms.forEach((t, i) => {
+        if (exprsOf(t).some((e) => eklet(e, 'NotIn'))) return;
         out.push({
-          change: { op: 'append', obj: w.obj, path: [...tp, 'spec', 'affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms', i], key: 'matchExpressions', items: [term] },
-          results: [result('info', subject, `${msg}, in nodeSelectorTerms[${i}]`, { field: { path }, tags })],
+          change: { op: 'append', obj: w.obj, path: [...reqPath, 'nodeSelectorTerms', i], key: 'matchExpressions', items: [term] },
+          results: [result('info', subject, `${msg}, in nodeSelectorTerms[${i}]`, { field: { path: keyPath([...reqPath, 'nodeSelectorTerms', i, 'matchExpressions']), proposedValue }, tags })],
         });
       });
     }
   }
   return out;
 }
+
+const INSTANCE_TYPE = 'node.kubernetes.io/instance-type';
+const EKLET_TAINT = 'eks.tke.cloud.tencent.com/eklet';
 
 function nodeAtPath(w: Workload, path: string[]): unknown {
   let v: unknown = w.templateValue;
