@@ -19,7 +19,7 @@ import type { KindTable } from './kinds.ts';
 import { ANNOTATIONS, isObject, type Policy, type Severity } from './policy.ts';
 import { describeRef, keyPath, result, type ResourceRef, type Result } from './results.ts';
 import type { ServiceView } from './services.ts';
-import { stringMap, workloadOf, type KObject, type Workload } from './workload.ts';
+import { stringMap, type KObject, type Workload } from './workload.ts';
 
 /** What the checks look at. */
 export interface CheckInput {
@@ -360,7 +360,13 @@ export function runChecks(input: CheckInput): Result[] {
       found.push({ at: order.get(obj) ?? Infinity, r: result('warning', obj.subject, `${IGNORE_CHECKS} names unknown check${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')} (known: ${CHECKS.map((c) => c.id).join(', ')})`) });
     }
   }
-  const views = input.workloads.map((w) => viewOf(w, input.changes));
+  const changesOf = new Map<KObject, PlannedChange[]>();
+  for (const p of input.changes) {
+    const list = changesOf.get(p.change.obj);
+    if (list) list.push(p);
+    else changesOf.set(p.change.obj, [p]);
+  }
+  const views = input.workloads.map((w) => viewOf(w, changesOf.get(w.obj) ?? []));
   const pods = views.filter((v) => !isSkipped(v.w));
   const allCounts = podCounts(views, input);
   for (const check of CHECKS) {
@@ -395,8 +401,13 @@ export function withoutIgnored(results: readonly Result[], objects: readonly KOb
 export function ignoredChecks(obj: KObject, kinds: KindTable): { ids: Set<string>; unknown: string[] } {
   const md = isObject(obj.value.metadata) ? obj.value.metadata : {};
   const values = [stringMap(md.annotations)[IGNORE_CHECKS]];
-  const look = workloadOf(obj, kinds);
-  if (look.kind === 'ok' && look.workload.row.templatePath.length > 0) values.push(look.workload.annotations[IGNORE_CHECKS]);
+  const row = kinds.lookup(obj.apiVersion, obj.kind);
+  if (row && row.templatePath.length > 0) {
+    let t: unknown = obj.value;
+    for (const key of row.templatePath) t = isObject(t) ? t[key] : undefined;
+    const tmd = isObject(t) && isObject(t.metadata) ? t.metadata : {};
+    values.push(stringMap(tmd.annotations)[IGNORE_CHECKS]);
+  }
   const ids = new Set<string>();
   const unknown: string[] = [];
   const known = new Set<string>(CHECKS.map((c) => c.id));
@@ -410,9 +421,8 @@ export function ignoredChecks(obj: KObject, kinds: KindTable): { ids: Set<string
   return { ids, unknown };
 }
 
-/** The Pod template of a workload after the changes eksfit plans for it. */
-function viewOf(w: Workload, changes: readonly PlannedChange[]): PodView {
-  const mine = changes.filter((p) => p.change.obj === w.obj);
+/** The Pod template of a workload after the changes eksfit plans for it (`mine`). */
+function viewOf(w: Workload, mine: readonly PlannedChange[]): PodView {
   let value: Record<string, unknown> = w.obj.value;
   if (mine.length > 0) {
     // editValue works on a whole document: rebuild one around a copy of the object.
