@@ -519,6 +519,8 @@ const machine = {
   kubectl: kubectl ? firstLine([kubectl, 'version', '--client']) : null,
   eksfit: firstLine([eksfitBin, '--version']),
   eksfitBin: path.relative(ROOT, eksfitBin),
+  commit: firstLine(['git', 'rev-parse', '--short', 'HEAD']),
+  srcChanged: Boolean(spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim()),
   standIn,
 };
 
