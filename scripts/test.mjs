@@ -15,6 +15,8 @@ step('node', ['scripts/build.mjs']);
 step('npx', ['tsc', '--noEmit']);
 const uvu = spawnSync('npx', ['uvu', 'test', '-r', 'tsx', '-i', 'fixtures', '-i', 'helpers', '-i', 'fuzz', ...process.argv.slice(2)], {
   stdio: ['inherit', 'pipe', 'inherit'],
+  // Every edit of every test is parsed back and checked, whatever the input size.
+  env: { ...process.env, EKSFIT_VERIFY: '1' },
   encoding: 'utf8',
   maxBuffer: 256 * 1024 * 1024,
 });

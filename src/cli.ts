@@ -94,7 +94,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
     const sources = await readSources(files, io);
     const namespace = args.namespace as string | undefined;
-    const out = transform(sources, { ...(policy ? { policy } : {}), ...(fallbackPolicy ? { fallbackPolicy } : {}), ...(namespace ? { namespace } : {}) });
+    const out = transform(sources, {
+      ...(policy ? { policy } : {}),
+      ...(fallbackPolicy ? { fallbackPolicy } : {}),
+      ...(namespace ? { namespace } : {}),
+      verify: shouldVerify(sources, io.env.EKSFIT_VERIFY),
+    });
     let results: readonly Result[] = out.results;
     if (args.strict) results = results.map((r) => (r.severity === 'warning' ? { ...r, severity: 'error' as const } : r));
     const errors = results.some((r) => r.severity === 'error');
@@ -137,6 +142,16 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     throw e;
   }
+}
+
+/** Inputs up to this size have every edit parsed back and checked (a few ms); larger ones only when asked. */
+export const VERIFY_LIMIT = 1024 * 1024;
+
+/** EKSFIT_VERIFY=1 always checks edits by parsing them back, =0 never; else inputs up to VERIFY_LIMIT. */
+function shouldVerify(sources: readonly Source[], env: string | undefined): boolean {
+  if (env === '1') return true;
+  if (env === '0') return false;
+  return sources.reduce((n, s) => n + s.text.length, 0) <= VERIFY_LIMIT;
 }
 
 function diffOf(sources: readonly Source[], output: string, colour: boolean): string {

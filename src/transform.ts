@@ -14,7 +14,7 @@ import { hasIstioSidecar, servesGrpc, type NamespaceLabels } from './preset.ts';
 import { planPorts, portUses } from './ports.ts';
 import { keyPath, result, toKrm, type Result } from './results.ts';
 import { globMatch, matchesLabels } from './selector.ts';
-import { selects, serviceOf, type ServiceView } from './services.ts';
+import { serviceOf, ServiceIndex, type ServiceView } from './services.ts';
 import { parseSegment, positionOf, splitSegments, type ParsedSegment, type Segment } from './stream.ts';
 import { objectOf, stringMap, workloadOf, type KObject, type Workload } from './workload.ts';
 import { runChecks, withoutIgnored } from './checks.ts';
@@ -33,6 +33,12 @@ export interface TransformOptions {
   readonly fallbackPolicy?: Policy;
   /** Namespace assumed for objects without one (like `helm -n`). Default `default`. */
   readonly namespace?: string;
+  /**
+   * Parse every edited document back and compare it with the intended values
+   * before output (default true). It doubles the cost of edited documents; the
+   * CLI turns it off for large inputs (see cli.ts).
+   */
+  readonly verify?: boolean;
 }
 
 export interface TransformOutput {
@@ -122,7 +128,7 @@ export function transform(sources: readonly Source[], options: TransformOptions 
   }
   const pol = policy ?? options.fallbackPolicy ?? defaultPolicy();
   const plan = planAll(objects, pol, options.namespace ?? 'default');
-  const rendered = render(all, plan.changes, plan.results, krm ? rlDoc : undefined, firstOfFile);
+  const rendered = render(all, plan.changes, plan.results, krm ? rlDoc : undefined, firstOfFile, options.verify ?? true);
   return { mode: krm ? 'krm' : 'stream', output: rendered.output, results: rendered.results, changed: rendered.changed };
 }
 
@@ -191,12 +197,14 @@ export function planAll(objects: readonly KObject[], policy: Policy, defaultName
   }
 
   const hits = new Map<string, number>();
+  const index = new ServiceIndex(services, namespaceOf);
   for (const w of workloads) {
     if (isSkipped(w)) {
       results.push(result('info', w.obj.subject, `skipped: labelled or annotated ${ANNOTATIONS.skip}: "true"`, { tags: { check: 'skip' } }));
       continue;
     }
-    const planned = planWorkload(w, policy, services.filter((s) => selects(s, w, namespaceOf)), services, namespaces, namespaceOf, hits);
+    const selecting = index.selecting(w);
+    const planned = planWorkload(w, policy, selecting, namespaces, namespaceOf, hits);
     changes.push(...planned.changes);
     results.push(...planned.results);
   }
@@ -243,8 +251,8 @@ function isEmptySelector(sel: Selector | undefined): boolean {
 function planWorkload(
   w: Workload,
   policy: Policy,
+  /** The Services of the input that select this workload's Pods. */
   selecting: readonly ServiceView[],
-  services: readonly ServiceView[],
   namespaces: NamespaceLabels,
   namespaceOf: (o: KObject) => string,
   hits: Map<string, number>,
@@ -298,7 +306,7 @@ function planWorkload(
         results.push(result('info', subject, `ports of rule ${JSON.stringify(rule.name)} not used: rule ${JSON.stringify(portsRule.name)}, later in the policy, decides the ports of this Pod`, { tags: { rule: rule.name } }));
       }
     } else if (rule.ports) {
-      const pp = planPorts(w, rule.ports, rule, services, namespaceOf);
+      const pp = planPorts(w, rule.ports, rule, selecting, namespaceOf);
       wants.push(...pp.annotations.map(([k, v]) => [k, v] as [string, string]));
       for (const c of pp.changes) changes.push({ change: c.change, results: [c.result] });
       results.push(...pp.results);
@@ -452,6 +460,7 @@ function render(
   findings: readonly Result[],
   rlDoc: { segment: Segment; parsed: ParsedSegment } | undefined,
   firstOfFile: ReadonlySet<number> = new Set([0]),
+  verify = true,
 ): { output: string; results: Result[]; changed: boolean } {
   const results: Result[] = [];
   const byDoc = new Map<number, PlannedChange[]>();
@@ -496,7 +505,7 @@ function render(
     }
     if (docIndex === docIndexOfRl) continue; // written below, with the results
     if (!editor.changed) continue;
-    texts[docIndex] = verified(d, editor, applied);
+    texts[docIndex] = verified(d, editor, applied, verify);
     changed = true;
   }
   results.unshift(...pending);
@@ -523,7 +532,7 @@ function render(
       editText(editor, change);
       applied.push(change);
     }
-    texts[docIndexOfRl] = verified(d, editor, applied);
+    texts[docIndexOfRl] = verified(d, editor, applied, verify);
   }
 
   let output = '';
@@ -538,9 +547,10 @@ function render(
 }
 
 /** Applies the editor and checks that the text parses back to the intended values. */
-function verified(d: { segment: Segment; parsed: ParsedSegment }, editor: DocumentEditor, applied: readonly Change[]): string {
+function verified(d: { segment: Segment; parsed: ParsedSegment }, editor: DocumentEditor, applied: readonly Change[], verify: boolean): string {
   const text = editor.apply();
   if (!editor.changed) return d.segment.text;
+  if (!verify) return text;
   const again = parseDocument(text, { version: '1.1' });
   if (again.errors.length > 0) throw new Error(`internal: edited document does not parse: ${again.errors[0]?.message}`);
   let expected = d.parsed.doc.toJS({ maxAliasCount: 100 }) as unknown;

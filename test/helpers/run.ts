@@ -22,7 +22,7 @@ export async function runCli(argv: readonly string[], stdin: string | Uint8Array
     stderr: (t) => {
       stderr += t;
     },
-    env,
+    env: { EKSFIT_VERIFY: process.env.EKSFIT_VERIFY ?? '1', ...env },
     cwd,
   });
   return { code, stdout, stderr };
