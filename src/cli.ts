@@ -103,7 +103,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     let results: readonly Result[] = out.results;
     if (args.strict) results = results.map((r) => (r.severity === 'warning' ? { ...r, severity: 'error' as const } : r));
     const errors = results.some((r) => r.severity === 'error');
-    const report = format === 'json' ? formatJson(results, out.changed) : formatReport(results, { changed: out.changed, check: Boolean(args.check) });
+    // In stream mode an error result means nothing is written to standard output.
+    const failed = errors && out.mode === 'stream' && !args.check && !args.diff;
+    const report = format === 'json' ? formatJson(results, out.changed) : formatReport(results, { changed: out.changed, check: Boolean(args.check), failed });
     if (reportPath) writeFileSync(reportPath, out.policyError ? `eksfit: ${out.policyError.toString()}\n${report}` : report);
 
     if (out.policyError) {
@@ -116,7 +118,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return errors || out.changed || results.some((r) => r.severity === 'warning') ? 1 : 0;
     }
     if (args.diff) {
-      io.stdout(diffOf(sources, out.output, io.isTTY === true && !io.env.NO_COLOR));
+      io.stdout(diffOf(sources, out.input, out.output, io.isTTY === true && !io.env.NO_COLOR));
       if (!args.quiet) io.stderr(report);
       return errors ? 1 : 0;
     }
@@ -154,9 +156,8 @@ function shouldVerify(sources: readonly Source[], env: string | undefined): bool
   return sources.reduce((n, s) => n + s.text.length, 0) <= VERIFY_LIMIT;
 }
 
-function diffOf(sources: readonly Source[], output: string, colour: boolean): string {
-  const before = sources.map((s) => s.text).join('');
-  return unifiedDiff(before, output, { from: sources.length === 1 ? (sources[0] as Source).file : 'input', to: 'eksfit', colour });
+function diffOf(sources: readonly Source[], input: string, output: string, colour: boolean): string {
+  return unifiedDiff(input, output, { from: sources.length === 1 ? (sources[0] as Source).file : 'input', to: 'eksfit', colour });
 }
 
 function readPolicy(path: string, shown: string): Policy {

@@ -13,13 +13,12 @@ const HEADINGS: Record<Group, string> = { error: 'Errors', warning: 'Warnings', 
 
 /**
  * True when the result reports an edit eksfit made (or, with --check, would
- * make): an info result proposing a value. Two info results carry a proposed
- * value without being edits: an annotation kept because `overwrite` is false,
- * and one rule's value replaced by a later rule's (the later `set` is the edit).
+ * make): an info result proposing a value. Notes (an annotation kept because
+ * `overwrite` is false, one rule's value replaced by a later rule's) carry the
+ * current value only, never a proposed one.
  */
 export function isChange(r: Result): boolean {
-  if (r.severity !== 'info' || r.field?.proposedValue === undefined) return false;
-  return !/^kept existing /.test(r.message) && !/^rule ".*" overrides /.test(r.message);
+  return r.severity === 'info' && r.field?.proposedValue !== undefined;
 }
 
 function groupOf(r: Result): Group {
@@ -92,7 +91,7 @@ function table(results: readonly Result[]): string[] {
 }
 
 /** The report as text; `changed` says whether any document was (or, with `check`, would be) edited. */
-export function formatReport(results: readonly Result[], opts: { changed: boolean; verbose?: boolean; check?: boolean }): string {
+export function formatReport(results: readonly Result[], opts: { changed: boolean; verbose?: boolean; check?: boolean; failed?: boolean }): string {
   const lines: string[] = table(results);
   for (const group of GROUPS) {
     const list = results.filter((r) => groupOf(r) === group);
@@ -115,15 +114,15 @@ export function formatReport(results: readonly Result[], opts: { changed: boolea
     }
   }
   if (lines.length > 0) lines.push('');
-  lines.push(totalLine(results, opts.changed, opts.check ?? false));
+  lines.push(totalLine(results, opts.changed, opts.check ?? false, opts.failed ?? false));
   return lines.join('\n') + '\n';
 }
 
 /** `eksfit: changed; 3 changes, 1 warning, 0 errors` */
-export function totalLine(results: readonly Result[], changed: boolean, check: boolean): string {
+export function totalLine(results: readonly Result[], changed: boolean, check: boolean, failed = false): string {
   const t = tally(results);
   const changes = results.filter(isChange).length;
-  const verb = check ? (changed ? 'would change' : 'no change needed') : changed ? 'changed' : 'nothing changed';
+  const verb = failed ? 'nothing written (errors)' : check ? (changed ? 'would change' : 'no change needed') : changed ? 'changed' : 'nothing changed';
   return `eksfit: ${verb}; ${plural(changes, 'change')}, ${plural(t.warning, 'warning')}, ${plural(t.error, 'error')}`;
 }
 

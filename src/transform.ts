@@ -47,6 +47,8 @@ export interface TransformOutput {
   readonly results: readonly Result[];
   /** True when at least one document changed. */
   readonly changed: boolean;
+  /** The input as one stream (files joined as in `output`), for diffs. */
+  readonly input: string;
   /** The functionConfig was an invalid policy (KRM mode): output carries error results. */
   readonly policyError?: ConfigError;
 }
@@ -124,12 +126,13 @@ export function transform(sources: readonly Source[], options: TransformOptions 
   if (policyError) {
     const results = policyError.problems.map((p) => result('error', undefined, `invalid functionConfig: ${p}`));
     const all2 = [result('error', undefined, policyError.message), ...results];
-    return { mode: 'krm', ...render(all, [], all2, rlDoc), results: all2, policyError };
+    return { mode: 'krm', ...render(all, [], all2, rlDoc), results: all2, policyError, input: all.map((d) => d.segment.text).join('') };
   }
   const pol = policy ?? options.fallbackPolicy ?? defaultPolicy();
   const plan = planAll(objects, pol, options.namespace ?? 'default');
   const rendered = render(all, plan.changes, plan.results, krm ? rlDoc : undefined, firstOfFile, options.verify ?? true);
-  return { mode: krm ? 'krm' : 'stream', output: rendered.output, results: rendered.results, changed: rendered.changed };
+  const input = joinFiles(all.map((d) => d.segment.text), firstOfFile);
+  return { mode: krm ? 'krm' : 'stream', output: rendered.output, results: rendered.results, changed: rendered.changed, input };
 }
 
 const KIND_LINE = /^kind:[ \t]*(["']?)([A-Za-z0-9._-]+)\1[ \t]*(?:#.*)?\r?$/gm;
@@ -299,7 +302,18 @@ function planWorkload(
         );
       }
     }
-    if (rule.egress?.claimDeletePolicy) wants.push([ANNOTATIONS.eipClaimDeletePolicy, rule.egress.claimDeletePolicy]);
+    if (rule.egress?.claimDeletePolicy) {
+      // The delete policy only means something for an EIP that EKS creates (eip-attributes).
+      const eip = wants.some(([k]) => k === ANNOTATIONS.eipAttributes) || desired.has(ANNOTATIONS.eipAttributes) || w.annotations[ANNOTATIONS.eipAttributes] !== undefined;
+      if (eip) wants.push([ANNOTATIONS.eipClaimDeletePolicy, rule.egress.claimDeletePolicy]);
+      else {
+        results.push(
+          result('warning', subject, `rule ${JSON.stringify(rule.name)}: egress.claimDeletePolicy not written: the Pod gets no EIP from EKS (no ${ANNOTATIONS.eipAttributes}), so it would do nothing`, {
+            tags: { rule: rule.name },
+          }),
+        );
+      }
+    }
     if (rule.ports && rule !== portsRule) {
       const avoid = rule.ports.avoid;
       if (!rule.preset && portsRule && portUses(w).some((u) => avoid.includes(u.port))) {
@@ -318,7 +332,7 @@ function planWorkload(
       if (prev && prev.value !== value) {
         results.push(
           result('info', subject, `rule ${JSON.stringify(rule.name)} overrides ${key}=${JSON.stringify(prev.value)} of rule ${JSON.stringify(prev.rule.name)} with ${JSON.stringify(value)}`, {
-            field: { path: keyPath([...annPath, key]), currentValue: prev.value, proposedValue: value },
+            field: { path: keyPath([...annPath, key]), currentValue: prev.value },
             tags: { rule: rule.name },
           }),
         );
@@ -332,6 +346,8 @@ function planWorkload(
   for (const [key, { value, rule }] of desired) {
     const cur = w.annotations[key];
     const field = { path: keyPath([...annPath, key]), ...(cur !== undefined ? { currentValue: cur } : {}), proposedValue: value };
+    // A kept value is a note, not a change: it carries no proposed value.
+    const keptField = { path: field.path, ...(cur !== undefined ? { currentValue: cur } : {}) };
     const tags = { rule: rule.name };
     if (cur === value) continue;
     if (cur === undefined || rule.overwrite) {
@@ -340,7 +356,7 @@ function planWorkload(
     } else {
       results.push(
         result('info', subject, `kept existing Pod annotation ${key}: ${JSON.stringify(cur)} (rule ${JSON.stringify(rule.name)} wants ${JSON.stringify(value)}; set overwrite: true to replace it)`, {
-          field,
+          field: keptField,
           tags,
         }),
       );
@@ -535,15 +551,23 @@ function render(
     texts[docIndexOfRl] = verified(d, editor, applied, verify);
   }
 
-  let output = '';
+  return { output: joinFiles(texts, firstOfFile), results: all, changed };
+}
+
+/**
+ * Joins document texts into one stream. Where a new file starts, a line end
+ * and a `---` are added when the texts lack them, so the files stay apart.
+ */
+export function joinFiles(texts: readonly string[], firstOfFile: ReadonlySet<number>): string {
+  let out = '';
   texts.forEach((t, i) => {
     if (i > 0 && firstOfFile.has(i)) {
-      if (!output.endsWith('\n')) output += '\n';
-      if (!/^(\uFEFF)?---(?:[ \t]|\r?\n|$)/.test(t)) output += '---\n';
+      if (!out.endsWith('\n')) out += '\n';
+      if (!/^(\uFEFF)?---(?:[ \t]|\r?\n|$)/.test(t)) out += '---\n';
     }
-    output += t;
+    out += t;
   });
-  return { output, results: all, changed };
+  return out;
 }
 
 /** Applies the editor and checks that the text parses back to the intended values. */

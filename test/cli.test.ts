@@ -53,6 +53,17 @@ cli('files and directories are read in order as one stream; - is stdin', async (
   );
 });
 
+cli('--diff over several files shows only the edits, not the --- that joins them', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'a.yaml'), 'kind: ConfigMap\nmetadata: {name: a}');
+  writeFileSync(join(dir, 'b.yaml'), POD);
+  const out = await runCli(['-q', '--diff', 'a.yaml', 'b.yaml'], '', dir);
+  assert.is(out.code, 0, out.stderr);
+  const changed = out.stdout.split('\n').filter((l) => /^[-+](?![-+]{2} )/.test(l));
+  assert.ok(changed.every((l) => !/^[-+]---$/.test(l)), out.stdout);
+  assert.ok(changed.some((l) => l.includes('ipvs-udp-timeout')), out.stdout);
+});
+
 cli('a missing file is a usage error', async () => {
   const out = await runCli(['nope.yaml']);
   assert.is(out.code, 2);

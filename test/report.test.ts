@@ -8,8 +8,8 @@ const svc: Subject = { ref: { apiVersion: 'v1', kind: 'Service', name: 'web' } }
 const ann = 'spec.template.metadata.annotations["eks.tke.cloud.tencent.com/metrics-port"]';
 
 const set = result('info', web, 'set Pod annotation eks.tke.cloud.tencent.com/metrics-port: "9110"', { field: { path: ann, proposedValue: '9110' }, tags: { rule: 'r' } });
-const kept = result('info', web, 'kept existing Pod annotation x: "1" (rule "r" wants "2"; set overwrite: true to replace it)', { field: { path: ann, currentValue: '1', proposedValue: '2' }, tags: { rule: 'r' } });
-const override = result('info', web, 'rule "b" overrides x="1" of rule "a" with "2"', { field: { path: ann, currentValue: '1', proposedValue: '2' }, tags: { rule: 'b' } });
+const kept = result('info', web, 'kept existing Pod annotation x: "1" (rule "r" wants "2"; set overwrite: true to replace it)', { field: { path: ann, currentValue: '1' }, tags: { rule: 'r' } });
+const override = result('info', web, 'rule "b" overrides x="1" of rule "a" with "2"', { field: { path: ann, currentValue: '1' }, tags: { rule: 'b' } });
 const warn = result('warning', web, 'hostNetwork is true: remove it', { tags: { check: 'hostNetwork' } });
 const err = result('error', svc, 'Service type is NodePort: use ClusterIP', { tags: { check: 'nodePort' } });
 const quota = result('warning', undefined, 'the input runs up to 300 Pods', { tags: { check: 'podsPerCluster' } });
