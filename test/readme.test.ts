@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parse } from 'yaml';
+import { loadPolicy } from '../src/policy.ts';
 
 const read = (p: string): string => readFileSync(new URL(`../${p}`, import.meta.url), 'utf8');
 
@@ -36,6 +38,15 @@ test('the README starts with the set-up-and-run command and the test command', (
   const pkg = JSON.parse(read('package.json'));
   assert.match(pkg.scripts.start, 'bin/eksfit examples/');
   assert.match(read('.ci/run'), 'npm test');
+});
+
+test('the policy reference in the README is a valid policy', () => {
+  const readme = read('README.md');
+  const section = readme.slice(readme.indexOf('## The policy'));
+  const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(block, 'a yaml block under "## The policy"');
+  const policy = loadPolicy(parse(block as string, { version: '1.1' }), 'README');
+  assert.ok(policy.rules.some((r) => r.name === 'grpc-long-idle'));
 });
 
 test.run();
