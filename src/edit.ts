@@ -15,6 +15,13 @@ export interface TextEdit {
   readonly start: number;
   readonly end: number;
   readonly insert: string;
+  /**
+   * For lines inserted into a block collection: how deeply they nest (twice
+   * the column, plus one for sequence items). Several insertions at one offset
+   * go deepest first, so that an entry added to a nested mapping stays inside
+   * it when its parent gets an entry at the same place.
+   */
+  readonly depth?: number;
 }
 
 /** A value eksfit writes: strings are always double-quoted, numbers plain. */
@@ -188,7 +195,7 @@ export class DocumentEditor {
     const lines: string[] = [];
     for (const [k, v] of entries) lines.push(...this.entryLines(k, v, col));
     const needsEol = at === this.text.length && !this.text.endsWith('\n');
-    this.edits.push({ start: at, end: at, insert: (needsEol ? this.eol : '') + lines.join(this.eol) + this.eol });
+    this.edits.push({ start: at, end: at, insert: (needsEol ? this.eol : '') + lines.join(this.eol) + this.eol, depth: 2 * col });
   }
 
   private insertSeqItems(seq: YAMLSeq, items: readonly NewValue[]): void {
@@ -209,7 +216,7 @@ export class DocumentEditor {
     const lines: string[] = [];
     for (const item of items) lines.push(...this.seqItemLines(item, col));
     const needsEol = at === this.text.length && !this.text.endsWith('\n');
-    this.edits.push({ start: at, end: at, insert: (needsEol ? this.eol : '') + lines.join(this.eol) + this.eol });
+    this.edits.push({ start: at, end: at, insert: (needsEol ? this.eol : '') + lines.join(this.eol) + this.eol, depth: 2 * col + 1 });
   }
 
   /** Lines of `key: value` at column `col` (block style below it for collections). */
@@ -241,10 +248,16 @@ export class DocumentEditor {
   }
 }
 
-/** Applies non-overlapping edits; edits at the same offset keep their order. */
+/**
+ * Applies non-overlapping edits. Edits at the same offset go deepest first
+ * (see TextEdit.depth; replacements count as deepest), then in their order.
+ */
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   if (edits.length === 0) return text;
-  const sorted = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.start - b.e.start || a.i - b.i);
+  const depth = (e: TextEdit): number => e.depth ?? Number.POSITIVE_INFINITY;
+  const sorted = edits
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.start - b.e.start || (depth(a.e) === depth(b.e) ? a.i - b.i : depth(b.e) - depth(a.e)));
   let out = '';
   let pos = 0;
   for (const { e } of sorted) {

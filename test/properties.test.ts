@@ -1,0 +1,73 @@
+/**
+ * Fidelity as properties (issue 5). For now: the cases the property suite
+ * found, kept as plain examples.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadPolicy, type Policy } from '../src/policy.ts';
+import { transform, type TransformOutput } from '../src/transform.ts';
+import { checkFidelity, ownership } from './helpers/fidelity.ts';
+
+/** A policy as an object (an EksFitPolicy). */
+interface PolicySpec {
+  readonly doc: Record<string, unknown>;
+}
+
+function run(text: string, spec: PolicySpec | undefined, file = 'input.yaml'): TransformOutput {
+  const policy: Policy | undefined = spec ? loadPolicy(spec.doc, 'generated') : undefined;
+  return transform([{ file, text }], policy ? { policy } : {});
+}
+
+/**
+ * Cases the properties found, kept as plain examples: each must transform
+ * without an internal error, keep fidelity, and give `expected`.
+ */
+const Found = suite('regressions found by the properties');
+
+function policyOf(spec: Record<string, unknown>): PolicySpec {
+  return { doc: { apiVersion: 'eksfit.dev/v1alpha1', kind: 'EksFitPolicy', metadata: { name: 'p' }, spec } };
+}
+
+function found(name: string, input: string, spec: PolicySpec | undefined, expected: string, warning?: RegExp): void {
+  Found(name, () => {
+    const { output: out, results } = run(input, spec);
+    assert.fixture(out, expected);
+    if (warning) assert.ok(results.some((r) => r.severity === 'warning' && warning.test(r.message)), `a warning matching ${warning}`);
+    checkFidelity(ownership(spec?.doc), input, out);
+    assert.is(run(out, spec).output, out, 'idempotent');
+  });
+}
+
+found(
+  'entries added to a nested mapping and to its parent at the same place stay at their own levels',
+  `apiVersion: v1
+kind: PodTemplate
+metadata:
+  name: web
+template:
+  spec:
+    containers:
+    - name: app
+`,
+  policyOf({ preset: 'none', rules: [{ name: 'r', placement: 'superNode', egress: { eip: {} } }] }),
+  `apiVersion: v1
+kind: PodTemplate
+metadata:
+  name: web
+template:
+  spec:
+    containers:
+    - name: app
+    nodeSelector:
+      node.kubernetes.io/instance-type: "eklet"
+    tolerations:
+    - key: "eks.tke.cloud.tencent.com/eklet"
+      operator: "Exists"
+      effect: "NoSchedule"
+  metadata:
+    annotations:
+      eks.tke.cloud.tencent.com/eip-attributes: "{}"
+`,
+);
+
+Found.run();
