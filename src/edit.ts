@@ -289,9 +289,15 @@ function nodeEnd(pair: Pair): number {
   throw new UneditableError('pair without position');
 }
 
-/** Offset of the start of the line after offset `end` (or `end` when it already is one). */
+/**
+ * Offset of the start of the line after offset `end` (or of `end`'s own line
+ * when only indentation precedes it: the yaml library ends an empty value with
+ * a trailing comment in the next line's indentation).
+ */
 function lineStartAfter(text: string, end: number): number {
-  if (end > 0 && text[end - 1] === '\n') return end;
+  let e = end;
+  while (e > 0 && (text[e - 1] === ' ' || text[e - 1] === '\t')) e--;
+  if (e === 0 || text[e - 1] === '\n') return e;
   const nl = text.indexOf('\n', end);
   return nl < 0 ? text.length : nl + 1;
 }

@@ -70,4 +70,42 @@ template:
 `,
 );
 
+found(
+  'an entry added after an empty value with a trailing comment lands in the same mapping',
+  `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+spec:
+  template:
+    metadata:
+      annotations:
+        prometheus.io/port:  # no value
+    spec:
+# a comment at column 0
+      containers:
+      - name: app
+        ports:
+        - containerPort: 9100
+`,
+  undefined,
+  `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+spec:
+  template:
+    metadata:
+      annotations:
+        prometheus.io/port:  # no value
+        eks.tke.cloud.tencent.com/metrics-port: "9110"
+    spec:
+# a comment at column 0
+      containers:
+      - name: app
+        ports:
+        - containerPort: 9100
+`,
+);
+
 Found.run();
