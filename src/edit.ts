@@ -8,7 +8,7 @@
  * in the document, comments, key order, quoting, indentation and line ends,
  * stays exactly as it was.
  */
-import { isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 
 /** One replacement of `text[start, end)` by `insert`. */
 export interface TextEdit {
@@ -48,6 +48,7 @@ export class DocumentEditor {
   private readonly eol: string;
   private readonly unit: number;
   private readonly indentSeq: boolean;
+  private repeated?: readonly (readonly [number, number, string])[];
 
   constructor(readonly text: string) {
     this.eol = text.includes('\r\n') ? '\r\n' : '\n';
@@ -68,6 +69,7 @@ export class DocumentEditor {
    */
   replaceScalar(node: Node, value: string | number): void {
     if (!isScalar(node) || !node.range) throw new UneditableError('not a scalar');
+    this.refuseRepeated(node);
     const src = this.text.slice(node.range[0], node.range[1]);
     // An explicit tag such as !!binary: do not rewrite what we do not understand.
     if (src.startsWith('!')) throw new UneditableError('scalar has an explicit tag');
@@ -139,7 +141,40 @@ export class DocumentEditor {
     return applyEdits(this.text, this.edits);
   }
 
+  /**
+   * Refuses to edit `target` when it lies inside a node that a YAML alias
+   * repeats elsewhere in the document: the edit would show up there too.
+   */
+  private refuseRepeated(target: Node): void {
+    const at = target.range?.[0];
+    if (at === undefined) return;
+    for (const [start, end, name] of this.repeatedNodes()) {
+      if (at >= start && at < end) throw new UneditableError(`it is inside a node repeated by the YAML alias *${name}, which would change too`);
+    }
+  }
+
+  /** Ranges of the anchored nodes some alias refers to (the document is parsed again, only when it may hold an alias). */
+  private repeatedNodes(): readonly (readonly [number, number, string])[] {
+    if (this.repeated) return this.repeated;
+    const out: [number, number, string][] = [];
+    if (/(?:^|[\s[{,])\*[^\s,[\]{}]/.test(this.text)) {
+      const doc = parseDocument(this.text, { version: '1.1' });
+      const names = new Set<string>();
+      visit(doc, { Alias: (_, alias) => void names.add(alias.source) });
+      visit(doc, {
+        Node: (_, node) => {
+          const anchor = (node as { anchor?: string }).anchor;
+          if (anchor !== undefined && names.has(anchor) && node.range) out.push([node.range[0], Math.max(node.range[1], node.range[0] + 1), anchor]);
+        },
+      });
+    }
+    this.repeated = out;
+    return out;
+  }
+
   private replaceNullValue(parent: YAMLMap, pair: Pair, value: NewValue): void {
+    this.refuseRepeated(parent);
+    if (pair.value) this.refuseRepeated(pair.value as Node);
     const keyNode = pair.key as Node;
     const v = pair.value as Node | null;
     if (!keyNode.range) throw new UneditableError('key without position');
@@ -173,6 +208,7 @@ export class DocumentEditor {
   }
 
   private insertEntries(map: YAMLMap, entries: readonly (readonly [string, NewValue])[]): void {
+    this.refuseRepeated(map);
     if (!map.range) throw new UneditableError('mapping without position');
     if (map.flow) {
       const close = this.text.lastIndexOf('}', map.range[1] - 1);
@@ -199,6 +235,7 @@ export class DocumentEditor {
   }
 
   private insertSeqItems(seq: YAMLSeq, items: readonly NewValue[]): void {
+    this.refuseRepeated(seq);
     if (!seq.range) throw new UneditableError('sequence without position');
     if (seq.flow) {
       const close = this.text.lastIndexOf(']', seq.range[1] - 1);

@@ -108,4 +108,23 @@ spec:
 `,
 );
 
+const repeated = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    metadata:
+      labels: {sidecar.istio.io/inject: "true"}
+      annotations: &ann
+        team: a
+    spec:
+      containers:
+      - name: app
+  x-copy: *ann
+`;
+found('a node repeated by a YAML alias is left unchanged (the alias would change too)', repeated, undefined, repeated, /YAML alias \*ann/);
+const repeatedNull = repeated.replace('annotations: &ann\n        team: a', 'annotations: &ann ~');
+found('a null value repeated by a YAML alias is left unchanged', repeatedNull, undefined, repeatedNull, /YAML alias \*ann/);
+
 Found.run();
