@@ -73,7 +73,14 @@ export class DocumentEditor {
     const src = this.text.slice(node.range[0], node.range[1]);
     // An explicit tag such as !!binary: do not rewrite what we do not understand.
     if (src.startsWith('!')) throw new UneditableError('scalar has an explicit tag');
-    this.edits.push({ start: node.range[0], end: node.range[1], insert: styledScalar(value, node.type) });
+    const [start, end] = node.range;
+    let insert = styledScalar(value, node.type);
+    if (start === end) {
+      // An empty value (`value:`): keep the text apart from the `:` before it and a `#` comment after it.
+      if (!/[ \t\n]/.test(this.text[start - 1] ?? ' ')) insert = ` ${insert}`;
+      if (this.text[start] === '#') insert = `${insert} `;
+    }
+    this.edits.push({ start, end, insert });
   }
 
   /**

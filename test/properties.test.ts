@@ -127,4 +127,31 @@ found('a node repeated by a YAML alias is left unchanged (the alias would change
 const repeatedNull = repeated.replace('annotations: &ann\n        team: a', 'annotations: &ann ~');
 found('a null value repeated by a YAML alias is left unchanged', repeatedNull, undefined, repeatedNull, /YAML alias \*ann/);
 
+const emptyEnv = (value: string): string => `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+  - name: app
+    ports:
+    - containerPort: 9100
+    env:
+    - name: PORT
+      value:${value}
+    - name: OTHER
+`;
+found(
+  'a value written over an empty one is kept apart from its key',
+  emptyEnv(''),
+  policyOf({ preset: 'none', rules: [{ name: 'r', ports: { strategy: 'remap', env: 'PORT' } }] }),
+  emptyEnv(' "9101"').replace('9100', '9101'),
+);
+found(
+  'a value written over an empty one is kept apart from its comment',
+  emptyEnv('  # empty'),
+  policyOf({ preset: 'none', rules: [{ name: 'r', ports: { strategy: 'remap', env: 'PORT' } }] }),
+  emptyEnv('  "9101" # empty').replace('9100', '9101'),
+);
+
 Found.run();
