@@ -234,7 +234,7 @@ export class DocumentEditor {
     if (!firstKey?.range || !isScalar(firstKey)) throw new UneditableError('complex mapping key');
     const col = column(this.text, firstKey.range[0]);
     const end = nodeEnd(last);
-    const at = lineStartAfter(this.text, end);
+    const at = lineStartAfter(this.text, end, valueEnd(last));
     const lines: string[] = [];
     for (const [k, v] of entries) lines.push(...this.entryLines(k, v, col));
     const needsEol = at === this.text.length && !this.text.endsWith('\n');
@@ -256,7 +256,7 @@ export class DocumentEditor {
     const last = seq.items[seq.items.length - 1] as Node | undefined;
     if (!last?.range) throw new UneditableError('empty block sequence');
     const col = column(this.text, seq.range[0]);
-    const at = lineStartAfter(this.text, last.range[2]);
+    const at = lineStartAfter(this.text, last.range[2], last.range[1]);
     const lines: string[] = [];
     for (const item of items) lines.push(...this.seqItemLines(item, col));
     const needsEol = at === this.text.length && !this.text.endsWith('\n');
@@ -325,6 +325,14 @@ export function findPair(map: YAMLMap, key: string): Pair | undefined {
   return undefined;
 }
 
+/** Where the text of a pair's value (or key, for an empty value) ends, before any comment. */
+function valueEnd(pair: Pair): number {
+  const v = pair.value as Node | null;
+  if (v?.range) return v.range[1];
+  const k = pair.key as Node;
+  return k?.range ? k.range[1] : 0;
+}
+
 function nodeEnd(pair: Pair): number {
   const v = pair.value as Node | null;
   if (v?.range) return v.range[2];
@@ -335,12 +343,13 @@ function nodeEnd(pair: Pair): number {
 
 /**
  * Offset of the start of the line after offset `end` (or of `end`'s own line
- * when only indentation precedes it: the yaml library ends an empty value with
- * a trailing comment in the next line's indentation).
+ * when only indentation past the value's text, which ends at `textEnd`,
+ * precedes it: the yaml library ends an empty value with a trailing comment in
+ * the next line's indentation).
  */
-function lineStartAfter(text: string, end: number): number {
+function lineStartAfter(text: string, end: number, textEnd: number): number {
   let e = end;
-  while (e > 0 && (text[e - 1] === ' ' || text[e - 1] === '\t')) e--;
+  while (e > textEnd && (text[e - 1] === ' ' || text[e - 1] === '\t')) e--;
   if (e === 0 || text[e - 1] === '\n') return e;
   const nl = text.indexOf('\n', end);
   return nl < 0 ? text.length : nl + 1;

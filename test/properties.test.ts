@@ -154,4 +154,11 @@ found(
   emptyEnv('  "9101" # empty').replace('9100', '9101'),
 );
 
+found(
+  'an entry added after a block scalar whose last line is only spaces keeps that line in the scalar',
+  'apiVersion: v1\nkind: ReplicationController\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n      x-extra: |\n        first line\n           ',
+  policyOf({ preset: 'none', rules: [{ name: 'r', ipvs: { tcpTimeout: '1s' } }] }),
+  'apiVersion: v1\nkind: ReplicationController\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n      x-extra: |\n        first line\n           \n    metadata:\n      annotations:\n        eks.tke.cloud.tencent.com/ipvs-tcp-timeout: "1s"\n',
+);
+
 Found.run();
