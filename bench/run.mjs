@@ -39,6 +39,8 @@ const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH);
 const OUT = path.join(BENCH, 'out');
 const started = performance.now();
+// the commit measured: read before the runs, others may commit while they go on
+const commitAtStart = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: path.dirname(path.dirname(fileURLToPath(import.meta.url))), encoding: 'utf8' }).stdout?.trim() || null;
 const loadBefore = os.loadavg()[0];
 
 // ---------------------------------------------------------------- options
@@ -525,7 +527,7 @@ const machine = {
   kubectl: kubectl ? firstLine([kubectl, 'version', '--client']) : null,
   eksfit: firstLine([eksfitBin, '--version']),
   eksfitBin: path.relative(ROOT, eksfitBin),
-  commit: firstLine(['git', 'rev-parse', '--short', 'HEAD']),
+  commit: commitAtStart,
   srcChanged: Boolean(spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim()),
   standIn,
 };
