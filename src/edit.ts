@@ -358,7 +358,9 @@ function lineStartAfter(text: string, end: number, textEnd: number): number {
 /** Column of `offset` on its line. */
 export function column(text: string, offset: number): number {
   const nl = text.lastIndexOf('\n', offset - 1);
-  return offset - (nl + 1);
+  // A byte-order mark opening the text takes no column.
+  const bom = nl < 0 && text.charCodeAt(0) === 0xfeff && offset > 0 ? 1 : 0;
+  return offset - (nl + 1) - bom;
 }
 
 function isEmptyCollection(v: NewValue): boolean {

@@ -161,4 +161,11 @@ found(
   'apiVersion: v1\nkind: ReplicationController\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n      x-extra: |\n        first line\n           \n    metadata:\n      annotations:\n        eks.tke.cloud.tencent.com/ipvs-tcp-timeout: "1s"\n',
 );
 
+found(
+  'entries added at the top level of a document that opens with a byte-order mark start at column 0',
+  '\uFEFFapiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: istio-proxy\n',
+  undefined,
+  '\uFEFFapiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: istio-proxy\nmetadata:\n  annotations:\n    eks.tke.cloud.tencent.com/ipvs-udp-timeout: "120s"\n',
+);
+
 Found.run();

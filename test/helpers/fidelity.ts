@@ -184,7 +184,7 @@ export function withoutOwned(o: Ownership, value: unknown): unknown {
         }
       }
       prune(md, 'annotations');
-      if (row.path.length > 0) prune(t, 'metadata');
+      prune(t, 'metadata');
     }
     const spec = isRecord(t.spec) ? t.spec : undefined;
     if (!spec) continue;
