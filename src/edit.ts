@@ -8,7 +8,7 @@
  * in the document, comments, key order, quoting, indentation and line ends,
  * stays exactly as it was.
  */
-import { isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 
 /** One replacement of `text[start, end)` by `insert`. */
 export interface TextEdit {
@@ -233,8 +233,7 @@ export class DocumentEditor {
     const firstKey = first.key as Node;
     if (!firstKey?.range || !isScalar(firstKey)) throw new UneditableError('complex mapping key');
     const col = column(this.text, firstKey.range[0]);
-    const end = nodeEnd(last);
-    const at = lineStartAfter(this.text, end, valueEnd(last));
+    const at = lineStartAfter(this.text, textEnd(last));
     const lines: string[] = [];
     for (const [k, v] of entries) lines.push(...this.entryLines(k, v, col));
     const needsEol = at === this.text.length && !this.text.endsWith('\n');
@@ -256,7 +255,7 @@ export class DocumentEditor {
     const last = seq.items[seq.items.length - 1] as Node | undefined;
     if (!last?.range) throw new UneditableError('empty block sequence');
     const col = column(this.text, seq.range[0]);
-    const at = lineStartAfter(this.text, last.range[2], last.range[1]);
+    const at = lineStartAfter(this.text, textEnd(last));
     const lines: string[] = [];
     for (const item of items) lines.push(...this.seqItemLines(item, col));
     const needsEol = at === this.text.length && !this.text.endsWith('\n');
@@ -325,32 +324,43 @@ export function findPair(map: YAMLMap, key: string): Pair | undefined {
   return undefined;
 }
 
-/** Where the text of a pair's value (or key, for an empty value) ends, before any comment. */
-function valueEnd(pair: Pair): number {
-  const v = pair.value as Node | null;
-  if (v?.range) return v.range[1];
-  const k = pair.key as Node;
-  return k?.range ? k.range[1] : 0;
-}
-
-function nodeEnd(pair: Pair): number {
-  const v = pair.value as Node | null;
-  if (v?.range) return v.range[2];
-  const k = pair.key as Node;
-  if (k?.range) return k.range[2];
-  throw new UneditableError('pair without position');
-}
-
 /**
- * Offset of the start of the line after offset `end` (or of `end`'s own line
- * when only indentation past the value's text, which ends at `textEnd`,
- * precedes it: the yaml library ends an empty value with a trailing comment in
- * the next line's indentation).
+ * Where the text of the last entry of a block collection ends: the end of its
+ * deepest last scalar, alias or flow collection, before any comment. (The yaml
+ * library's node ends, range[2] and, for block collections, range[1], run on
+ * over trailing comments, blank lines and even the next line's indentation.)
  */
-function lineStartAfter(text: string, end: number, textEnd: number): number {
-  let e = end;
-  while (e > textEnd && (text[e - 1] === ' ' || text[e - 1] === '\t')) e--;
-  if (e === 0 || text[e - 1] === '\n') return e;
+function textEnd(last: Pair | Node): number {
+  let node: unknown = last;
+  for (;;) {
+    if (isPair(node)) {
+      const v = node.value as Node | null;
+      if (v?.range && !(isScalar(v) && v.range[0] === v.range[1] && v.value === null)) {
+        node = v;
+        continue;
+      }
+      // An empty value: the line of its key (or of its comment) ends the entry.
+      const k = node.key as Node | null;
+      if (v?.range) return v.range[1];
+      if (k?.range) return k.range[1];
+      throw new UneditableError('entry without position');
+    }
+    if ((isMap(node) || isSeq(node)) && !node.flow) {
+      const items = node.items as unknown[];
+      if (items.length === 0) break;
+      node = items[items.length - 1];
+      continue;
+    }
+    break;
+  }
+  const range = (node as Node | null)?.range;
+  if (!range) throw new UneditableError('node without position');
+  return range[1];
+}
+
+/** Offset of the start of the line after offset `end` (or `end` when it already is one). */
+function lineStartAfter(text: string, end: number): number {
+  if (end > 0 && text[end - 1] === '\n') return end;
   const nl = text.indexOf('\n', end);
   return nl < 0 ? text.length : nl + 1;
 }

@@ -168,4 +168,54 @@ found(
   '\uFEFFapiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: istio-proxy\nmetadata:\n  annotations:\n    eks.tke.cloud.tencent.com/ipvs-udp-timeout: "120s"\n',
 );
 
+found(
+  'an entry added to the last mapping of a List item stays in that item when comments and a blank line follow it',
+  `apiVersion: v1
+kind: List
+items:
+  - apiVersion: batch/v1
+    kind: Job
+    metadata:
+      name: web
+    spec:
+      template:
+        spec:
+          containers:
+            - name: app
+              ports: [{containerPort: 9100}]
+          x-extra:
+    # a comment
+
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: web
+`,
+  undefined,
+  `apiVersion: v1
+kind: List
+items:
+  - apiVersion: batch/v1
+    kind: Job
+    metadata:
+      name: web
+    spec:
+      template:
+        spec:
+          containers:
+            - name: app
+              ports: [{containerPort: 9100}]
+          x-extra:
+        metadata:
+          annotations:
+            eks.tke.cloud.tencent.com/metrics-port: "9110"
+    # a comment
+
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: web
+`,
+);
+
 Found.run();
