@@ -2,8 +2,9 @@
  * Reading a multi-document YAML stream without losing a byte.
  *
  * A stream is cut into segments at its document-start lines (`---` at column 0
- * followed by a space, a tab or the line end) and after `...` end lines. YAML
- * forbids such lines inside scalars, so the cut never falls inside a value. The
+ * followed by a space, a tab or the line end; `%YAML`/`%TAG` directives just
+ * before it stay with it) and after `...` end lines. YAML forbids such lines
+ * inside scalars, so the cut never falls inside a value. The
  * concatenation of all segments is the input, exactly: a segment nobody edits
  * is written back as it came.
  */
@@ -30,6 +31,9 @@ export function splitSegments(text: string, file = '<stdin>'): Segment[] {
   let line = 0;
   let pos = 0;
   let afterEnd = false;
+  // `%YAML` / `%TAG` directives (at the start of the stream or after a `...`) belong with the `---` that follows them.
+  let inPrefix = true;
+  let directives = false;
   const push = (end: number, nextLine: number): void => {
     if (end > start) segments.push({ text: text.slice(start, end), file, line: startLine, index: segments.length });
     start = end;
@@ -41,14 +45,21 @@ export function splitSegments(text: string, file = '<stdin>'): Segment[] {
     const c = text.charCodeAt(pos);
     const bom = pos === 0 && c === 0xfeff ? 1 : 0;
     if (isMarker(text, pos + bom, '-')) {
-      if (pos > start) push(pos, line);
+      if (pos > start && !directives) push(pos, line);
       afterEnd = false;
+      inPrefix = false;
+      directives = false;
     } else if (isMarker(text, pos + bom, '.')) {
       push(lineEnd, line + 1);
       afterEnd = true;
-    } else if (afterEnd && text.charCodeAt(pos) === 0x25 /* % */) {
-      if (pos > start) push(pos, line);
+      inPrefix = true;
+      directives = false;
+    } else if ((afterEnd || inPrefix) && text.charCodeAt(pos + bom) === 0x25 /* % */) {
+      if (afterEnd && pos > start) push(pos, line);
       afterEnd = false;
+      directives = true;
+    } else if (inPrefix && !/^\uFEFF?[ \t]*(?:#|\r?\n|$)/.test(text.slice(pos, Math.min(lineEnd, pos + 200)))) {
+      inPrefix = false;
     }
     pos = lineEnd;
     line++;

@@ -218,4 +218,24 @@ items:
 `,
 );
 
+const directives = (ann: string): string => `%YAML 1.1
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: {sidecar.istio.io/inject: "true"}${ann}
+spec:
+  containers: []
+...
+# between
+%TAG !e! tag:example.com,2000:
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: !e!name web
+`;
+found('%YAML and %TAG directives stay with the document they open', directives(''), undefined, directives('\n  annotations:\n    eks.tke.cloud.tencent.com/ipvs-udp-timeout: "120s"'));
+
 Found.run();

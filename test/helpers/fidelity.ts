@@ -10,33 +10,43 @@ import { parseDocument } from 'yaml';
 
 /**
  * Cuts a stream into documents the way the YAML spec allows: a document starts
- * at a `---` line (column 0, then a space, a tab or the line end) and ends after
- * a `...` line. Text before a `---` line (comments) belongs to the previous
- * piece. Joining the pieces gives the text back.
+ * at a `---` line (column 0, then a space, a tab or the line end), or at the
+ * `%` directives before it, and ends after a `...` line. Text before a `---`
+ * line (comments) belongs to the previous piece. Joining the pieces gives the
+ * text back.
  */
 export function splitDocs(text: string): string[] {
   const out: string[] = [];
   const lines = text.split(/(?<=\n)/);
   let cur = '';
   let ended = false;
+  let prefix = true;
+  let directives = false;
   lines.forEach((line, i) => {
     const l = i === 0 ? line.replace(/^\uFEFF/, '') : line;
     if (/^---(?:[ \t]|\r?\n|$)/.test(l)) {
-      if (cur !== '') out.push(cur);
-      cur = line;
-      ended = false;
+      if (cur !== '' && !directives) {
+        out.push(cur);
+        cur = '';
+      }
+      cur += line;
+      ended = prefix = directives = false;
       return;
     }
-    if (ended && l.startsWith('%')) {
-      if (cur !== '') out.push(cur);
-      cur = '';
+    if ((ended || prefix) && l.startsWith('%')) {
+      if (ended && cur !== '') {
+        out.push(cur);
+        cur = '';
+      }
+      directives = true;
       ended = false;
-    }
+    } else if (prefix && !/^[ \t]*(#|\r?\n|$)/.test(l)) prefix = false;
     cur += line;
     if (/^\.\.\.(?:[ \t]|\r?\n|$)/.test(l)) {
       out.push(cur);
       cur = '';
-      ended = true;
+      ended = prefix = true;
+      directives = false;
     }
   });
   if (cur !== '') out.push(cur);
