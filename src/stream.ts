@@ -8,7 +8,7 @@
  * concatenation of all segments is the input, exactly: a segment nobody edits
  * is written back as it came.
  */
-import { Parser, parseDocument, type Document, type YAMLError } from 'yaml';
+import { isAlias, isCollection, isPair, Parser, parseDocument, type Alias, type Document, type Node, type YAMLError } from 'yaml';
 import { InputError, type SourcePosition } from './errors.ts';
 
 /** One document's text, with where it came from. */
@@ -93,21 +93,126 @@ export interface ParsedSegment {
  * returned, since a document that is passed through untouched may keep them.
  */
 export function parseSegment(segment: Segment): ParsedSegment {
-  const doc = parseDocument(segment.text, {
-    version: '1.1',
-    keepSourceTokens: false,
-    prettyErrors: false,
-  });
-  const duplicateKeys: SourcePosition[] = [];
-  for (const err of doc.errors) {
-    const pos = positionOf(segment, err.pos[0]);
-    if (err.code === 'DUPLICATE_KEY') {
-      duplicateKeys.push(pos);
+  try {
+    const doc = parseDocument(segment.text, {
+      version: '1.1',
+      keepSourceTokens: false,
+      prettyErrors: false,
+    });
+    const duplicateKeys: SourcePosition[] = [];
+    for (const err of doc.errors) {
+      const pos = positionOf(segment, err.pos[0]);
+      if (err.code === 'DUPLICATE_KEY') {
+        duplicateKeys.push(pos);
+        continue;
+      }
+      throw yamlError(segment, err);
+    }
+    checkShape(segment, doc);
+    return { segment, doc, duplicateKeys };
+  } catch (e) {
+    // The yaml library recurses once per nesting level: a deep enough document overflows the stack.
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new InputError(`nested more than ${MAX_NESTING} levels deep`, positionOf(segment, deepestPoint(segment.text)));
+    }
+    throw e;
+  }
+}
+
+/**
+ * How deeply collections may nest, aliases expanded. Kubernetes objects rarely
+ * go past 30 (CRD schemas reach about 60); the limit keeps every recursive
+ * walk of a document (the yaml library's, eksfit's) far from the stack's end.
+ */
+export const MAX_NESTING = 256;
+
+/** Alias expansions allowed per document, as counted by the yaml library (its own default). */
+export const MAX_ALIAS_COUNT = 100;
+
+/**
+ * Refuses documents that would exhaust the stack or the memory of whatever
+ * reads them next: nesting deeper than MAX_NESTING (aliases expanded), an
+ * alias that repeats a node containing itself, and alias expansion beyond
+ * MAX_ALIAS_COUNT (a "billion laughs" bomb).
+ */
+function checkShape(segment: Segment, doc: Document.Parsed): void {
+  const heights = new Map<Node, number>();
+  const open = new Set<Node>();
+  let firstAlias: Alias | undefined;
+  const tooDeep = (at: Node | undefined): InputError =>
+    new InputError(`nested more than ${MAX_NESTING} levels deep`, positionOf(segment, at?.range?.[0] ?? 0));
+  // Height of `node` (1 for a scalar) when it sits at `depth`; `via` is the alias being expanded, if any.
+  const height = (node: unknown, depth: number, via: Alias | undefined): number => {
+    if (isAlias(node)) {
+      firstAlias ??= node;
+      const target = node.resolve(doc);
+      if (!target) return 1;
+      if (open.has(target)) throw new InputError(`alias *${node.source} repeats a node that contains it (a cycle)`, positionOf(segment, node.range?.[0] ?? 0));
+      return height(target, depth, via ?? node);
+    }
+    if (isPair(node)) return Math.max(height(node.key, depth, via), height(node.value, depth, via));
+    if (!isCollection(node)) return 1;
+    if (depth > MAX_NESTING) throw tooDeep(via ?? node);
+    const known = heights.get(node);
+    if (known !== undefined) {
+      if (depth + known - 1 > MAX_NESTING) throw tooDeep(via ?? node);
+      return known;
+    }
+    open.add(node);
+    let h = 0;
+    for (const item of node.items) h = Math.max(h, height(item, depth + 1, via));
+    open.delete(node);
+    heights.set(node, h + 1);
+    return h + 1;
+  };
+  height(doc.contents, 1, undefined);
+  if (!firstAlias) return;
+  try {
+    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    throw new InputError(`aliases expand too much (more than ${MAX_ALIAS_COUNT} times per node: an alias bomb?)`, positionOf(segment, firstAlias.range?.[0] ?? 0));
+  }
+}
+
+/** Where a document nests deepest, roughly (flow brackets and indentation): for an error that has no node to point at. */
+function deepestPoint(text: string): number {
+  let best = 0;
+  let bestAt = 0;
+  let flow = 0;
+  let quote = '';
+  let lineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (quote) {
+      if (c === quote) quote = '';
+      else if (c === '\\' && quote === '"') i++;
       continue;
     }
-    throw yamlError(segment, err);
+    if (c === '\n') {
+      lineStart = true;
+      indent = 0;
+      continue;
+    }
+    if (lineStart && (c === ' ' || c === '-' || c === '?' || c === ':')) {
+      indent++;
+    } else {
+      lineStart = false;
+      if (c === '[' || c === '{') flow++;
+      else if (c === ']' || c === '}') flow = Math.max(0, flow - 1);
+      else if (c === '"' || c === "'") quote = c;
+      else if (c === '#' && /\s/.test(text[i - 1] ?? ' ')) {
+        const nl = text.indexOf('\n', i);
+        i = (nl < 0 ? text.length : nl) - 1;
+      }
+    }
+    if (flow + indent > best) {
+      best = flow + indent;
+      bestAt = i;
+    }
   }
-  return { segment, doc, duplicateKeys };
+  return bestAt;
 }
 
 /** An InputError for a YAML syntax error: its first line, where it is (an unclosed quote: where it opens). */
