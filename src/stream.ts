@@ -252,7 +252,9 @@ export function positionOf(segment: Segment, offset: number): SourcePosition {
 
 /**
  * Decodes bytes as UTF-8, refusing invalid sequences (never silently replaced).
- * Binary input (a NUL byte) is refused too.
+ * Binary input is refused too: a NUL, or any other character YAML does not
+ * allow in a stream (C0 and C1 controls but tab, line feed, carriage return
+ * and next line; DEL; U+FFFE and U+FFFF), as Kubernetes' own decoders do.
  */
 export function decodeUtf8(bytes: Uint8Array, file: string): string {
   let text: string;
@@ -262,10 +264,11 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
     const at = firstInvalidUtf8(bytes);
     throw new InputError(`invalid UTF-8 at byte ${at}`, { file, ...lineColumnAtByte(bytes, at) });
   }
-  const nul = text.indexOf('\0');
-  if (nul >= 0) {
-    const before = text.slice(0, nul).split('\n');
-    throw new InputError('binary input (a NUL character) is not YAML', {
+  const bad = NON_PRINTABLE.exec(text);
+  if (bad) {
+    const before = text.slice(0, bad.index).split('\n');
+    const code = (bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+    throw new InputError(`binary input: ${code === '0000' ? 'a NUL character' : `character U+${code}`} is not allowed in YAML`, {
       file,
       line: before.length,
       column: (before[before.length - 1] ?? '').length + 1,
@@ -273,6 +276,9 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
   }
   return text;
 }
+
+// eslint-disable-next-line no-control-regex
+const NON_PRINTABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u0084\u0086-\u009F\uFFFE\uFFFF]/;
 
 function lineColumnAtByte(bytes: Uint8Array, at: number): { line: number; column: number } {
   let line = 1;
@@ -298,6 +304,11 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
     } catch {
       hi = mid - 1;
     }
+  }
+  // Nothing threw: the input ends inside a sequence; point at its lead byte.
+  if (lo === bytes.length) {
+    while (lo > 0 && ((bytes[lo - 1] as number) & 0xc0) === 0x80) lo--;
+    if (lo > 0 && (bytes[lo - 1] as number) >= 0xc0) lo--;
   }
   return lo;
 }
