@@ -1,0 +1,977 @@
+/**
+ * A fast reader for the YAML that Kubernetes manifests are written in.
+ *
+ * `fastParse(text)` reads one document in a single pass over the text and
+ * builds the same `Document` the `yaml` library's `parseDocument(text,
+ * { version: '1.1' })` builds, from the library's own node classes: the same
+ * YAMLMap / YAMLSeq / Pair / Scalar tree, the same values (plain scalars are
+ * resolved by the library's own YAML 1.1 tags), scalar `type`, `source` and
+ * `format`, `flow` flags, and the same `range` triples, down to where the
+ * library ends a node after trailing comments and blank lines. `doc.toJS()`
+ * and `node.toJS(doc)` therefore give the same values, and text edits made at
+ * node offsets land where they would have landed.
+ *
+ * Comments are not attached to nodes (`comment`, `commentBefore`,
+ * `spaceBefore` stay unset), so do not stringify a fast-read Document: edit
+ * its text at node offsets, as eksfit does.
+ *
+ * The subset: block mappings and sequences (compact `- key: v` items,
+ * sequences flush with their key), single-line flow collections, plain and
+ * quoted scalars on one line, block scalars (`|`, `>`, chomping and
+ * indentation indicators), comments, blank lines, CRLF, a leading BOM, a
+ * `---` line (with a comment) and a final `...` line. Anything else - anchors,
+ * aliases, tags, directives, complex or merge keys, multi-line plain, quoted
+ * or flow scalars, tabs, duplicate keys, empty values next to comments, any
+ * syntax error - makes it return `undefined`: call `parseDocument` then. That
+ * fallback is always safe; a wrong tree never is, so in doubt it bails.
+ */
+import { Document, Pair, Scalar, YAMLMap, YAMLSeq, isScalar, type ScalarTag } from 'yaml';
+
+/** Options passed through to the Document, as `parseDocument` would keep them. */
+export interface FastParseOptions {
+  prettyErrors?: boolean;
+  /** Not supported: `true` makes fastParse return undefined. */
+  keepSourceTokens?: boolean;
+}
+
+type Range3 = [number, number, number];
+type FastNode = Scalar | YAMLMap | YAMLSeq;
+
+/** Thrown (never escapes) when the input leaves the subset. Not an Error: no stack to capture. */
+class Bail {
+  constructor(readonly reason: string) {}
+}
+function bail(reason: string): never {
+  throw new Bail(reason);
+}
+
+/**
+ * Reads `text` as one YAML 1.1 document, or returns undefined when it is not
+ * certain to read it exactly as `parseDocument(text, { version: '1.1', ...options })`.
+ */
+export function fastParse(text: string, options?: FastParseOptions): Document.Parsed | undefined {
+  try {
+    return read(text, options);
+  } catch {
+    return undefined;
+  }
+}
+
+/** fastParse with the reason it bailed (for tests and statistics). Internal errors are rethrown. */
+export function fastParseExplained(text: string, options?: FastParseOptions): { doc: Document.Parsed; reason?: undefined } | { doc?: undefined; reason: string } {
+  try {
+    return { doc: read(text, options) };
+  } catch (e) {
+    if (e instanceof Bail) return { reason: e.reason };
+    throw e;
+  }
+}
+
+function read(text: string, options: FastParseOptions | undefined): Document.Parsed {
+  const lib = library();
+  if (!lib) bail('unknown yaml library version');
+  if (options?.keepSourceTokens) bail('keepSourceTokens');
+  // Characters whose handling is not worth mimicking: tabs, control characters, a CR without LF,
+  // a byte order mark after the first character (the lexer skips one at the start of any line between documents).
+  if (FORBIDDEN.test(text)) bail('tab, control character, lone CR or inner BOM');
+  return new Reader(text, lib, options).document();
+}
+
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN = /[\x00-\x09\x0b\x0c\x0e-\x1f]|\r(?!\n)|[^]\uFEFF/;
+
+// ---------------------------------------------------------------------------
+// What we take from the yaml library, checked once against what this file was written for
+
+interface Library {
+  /** The YAML 1.1 schema's tags that resolve plain scalars by test, in the order the composer tries them. */
+  readonly defaultTags: readonly ScalarTag[];
+  /** `<<`: a merge key when plain and in key position. */
+  readonly keyTags: readonly ScalarTag[];
+  readonly Directives: new (yaml: { version: '1.1' }) => unknown;
+}
+
+/**
+ * The default tags of yaml 2.x's YAML 1.1 schema, as [tag, default, test, format].
+ * If the library's differ, fastParse turns itself off rather than guess.
+ */
+const EXPECTED_TAGS: readonly (readonly [string, boolean | string, string | undefined, string | undefined])[] = [
+  ['tag:yaml.org,2002:map', true, undefined, undefined],
+  ['tag:yaml.org,2002:seq', true, undefined, undefined],
+  ['tag:yaml.org,2002:str', true, undefined, undefined],
+  ['tag:yaml.org,2002:null', true, '^(?:~|[Nn]ull|NULL)?$', undefined],
+  ['tag:yaml.org,2002:bool', true, '^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$', undefined],
+  ['tag:yaml.org,2002:bool', true, '^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$', undefined],
+  ['tag:yaml.org,2002:int', true, '^[-+]?0b[0-1_]+$', 'BIN'],
+  ['tag:yaml.org,2002:int', true, '^[-+]?0[0-7_]+$', 'OCT'],
+  ['tag:yaml.org,2002:int', true, '^[-+]?[0-9][0-9_]*$', undefined],
+  ['tag:yaml.org,2002:int', true, '^[-+]?0x[0-9a-fA-F_]+$', 'HEX'],
+  ['tag:yaml.org,2002:float', true, '^(?:[-+]?\\.(?:inf|Inf|INF)|\\.nan|\\.NaN|\\.NAN)$', undefined],
+  ['tag:yaml.org,2002:float', true, '^[-+]?(?:[0-9][0-9_]*)?(?:\\.[0-9_]*)?[eE][-+]?[0-9]+$', 'EXP'],
+  ['tag:yaml.org,2002:float', true, '^[-+]?(?:[0-9][0-9_]*)?\\.[0-9_]*$', undefined],
+  ['tag:yaml.org,2002:binary', false, undefined, undefined],
+  ['tag:yaml.org,2002:merge', 'key', '^<<$', undefined],
+  ['tag:yaml.org,2002:omap', false, undefined, undefined],
+  ['tag:yaml.org,2002:pairs', false, undefined, undefined],
+  ['tag:yaml.org,2002:set', false, undefined, undefined],
+  ['tag:yaml.org,2002:int', true, '^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$', 'TIME'],
+  ['tag:yaml.org,2002:float', true, '^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*$', 'TIME'],
+  [
+    'tag:yaml.org,2002:timestamp',
+    true,
+    '^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \\t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$',
+    undefined,
+  ],
+];
+
+let libraryChecked = false;
+let libraryState: Library | undefined;
+
+function library(): Library | undefined {
+  if (libraryChecked) return libraryState;
+  libraryChecked = true;
+  const ref = new Document(undefined, { version: '1.1' });
+  const tags = ref.schema.tags as unknown as (ScalarTag & { collection?: string })[];
+  const ok =
+    ref.schema.name === 'yaml-1.1' &&
+    !ref.schema.compat &&
+    tags.length === EXPECTED_TAGS.length &&
+    tags.every((t, i) => {
+      const [tag, def, test, format] = EXPECTED_TAGS[i] as (typeof EXPECTED_TAGS)[number];
+      return t.tag === tag && t.default === def && t.test?.source === test && t.format === format;
+    });
+  const str = tags[2];
+  if (!ok || !str || str.resolve('x', () => {}, {}) !== 'x') return undefined;
+  libraryState = {
+    defaultTags: tags.filter((t) => t.default === true && t.test && !t.collection),
+    keyTags: tags.filter((t) => (t.default === true || t.default === 'key') && t.test && !t.collection),
+    Directives: (ref.directives as object).constructor as Library['Directives'],
+  };
+  return libraryState;
+}
+
+// ---------------------------------------------------------------------------
+// Characters
+
+const SPACE = 32;
+const LF = 10;
+const CR = 13;
+const HASH = 35;
+const COLON = 58;
+const DASH = 45;
+const DOT = 46;
+const DQUOTE = 34;
+const SQUOTE = 39;
+const LBRACKET = 91;
+const RBRACKET = 93;
+const LBRACE = 123;
+const RBRACE = 125;
+const COMMA = 44;
+const PIPE = 124;
+const GT = 62;
+const QUESTION = 63;
+
+/** The lexer's isEmpty: end of input, space, line break (tabs never get here). */
+function isBlank(c: number): boolean {
+  return c !== c || c === SPACE || c === LF || c === CR;
+}
+
+function isFlowIndicator(c: number): boolean {
+  return c === COMMA || c === LBRACKET || c === RBRACKET || c === LBRACE || c === RBRACE;
+}
+
+/**
+ * First characters a plain scalar can have without some YAML 1.1 tag's test
+ * possibly matching it: anything but ~ n N y Y t T f F o O e E - + . digits <.
+ * (floatExp matches `e5`.)
+ */
+const MAYBE_TYPED = new Uint8Array(128);
+for (const ch of '~nNyYtTfFoOeE-+.0123456789<') MAYBE_TYPED[ch.charCodeAt(0)] = 1;
+
+/** Characters a plain scalar cannot start with (indicators, or errors in the library). */
+const NOT_PLAIN_START = new Uint8Array(128);
+for (const ch of '#&*!|>\'"%@`[]{},') NOT_PLAIN_START[ch.charCodeAt(0)] = 1;
+
+// ---------------------------------------------------------------------------
+// The reader
+
+const CONTENT = 0;
+const EOF = 1;
+const MARKER = 2;
+
+class Reader {
+  private readonly s: string;
+  private readonly n: number;
+  private readonly lib: Library;
+  private readonly doc: Document.Parsed;
+  private readonly options: { intAsBigInt: boolean };
+
+  // The next content line, found by trivia().
+  private kind = CONTENT;
+  private lineStart = 0;
+  private indent = 0;
+  private at = 0;
+
+  /**
+   * Trailing comments and blank lines the library keeps as an item of the
+   * innermost collection (not attached to a value): the greatest indentation
+   * of a comment among them (-1: none), and where they end.
+   */
+  private sComment = -1;
+  private sEnd = 0;
+  /** trivia() saw a comment it did not attach to the previous value. */
+  private sawComment = false;
+
+  /** Scratch results of the token readers. */
+  private p = 0;
+  private stop = 0;
+
+  constructor(text: string, lib: Library, options: FastParseOptions | undefined) {
+    this.s = text;
+    this.n = text.length;
+    this.lib = lib;
+    const directives = new lib.Directives({ version: '1.1' });
+    this.doc = new Document(undefined, { _directives: directives, version: '1.1', ...options } as never) as unknown as Document.Parsed;
+    this.options = this.doc.options as { intAsBigInt: boolean };
+  }
+
+  document(): Document.Parsed {
+    const s = this.s;
+    const doc = this.doc;
+    const pos0 = s.charCodeAt(0) === 0xfeff ? 1 : 0;
+    let pos = pos0;
+    // Stream-level blank and comment lines, then an optional `---` line.
+    this.trivia(pos, -1, null);
+    let docStart = -1;
+    if (this.kind === CONTENT && this.indent === 0 && s.charCodeAt(this.at) === PERCENT) bail('directive');
+    if (this.kind === MARKER) {
+      if (s.charCodeAt(this.at) !== DASH) bail('... before any document');
+      docStart = this.at;
+      pos = this.lineRest(this.at + 3);
+      this.trivia(pos, -1, null);
+    }
+    if (this.kind !== CONTENT) bail('empty document');
+    if (this.indent !== 0) bail('indented top-level node');
+    const at = this.at;
+    // After a BOM the library does not count the first line's indentation: `- key: v` would nest differently.
+    if (at === 1 && pos0 === 1 && this.isSeqIndicator(at)) bail('sequence right after a byte order mark');
+    const root = this.isSeqIndicator(at) ? this.parseSeq(0, at) : this.parseMap(0, at);
+    let end = this.sEnd;
+    if (this.kind === CONTENT) bail('content after the top-level node');
+    if (this.kind === MARKER) {
+      if (s.charCodeAt(this.at) !== DOT) bail('a second document');
+      end = this.lineRest(this.at + 3);
+      this.trivia(end, -1, null);
+      if (this.kind !== EOF) bail('content after ...');
+      doc.directives.docEnd = true;
+    }
+    if (docStart >= 0) doc.directives.docStart = true;
+    doc.contents = root as never;
+    doc.range = [docStart >= 0 ? docStart : at, (root.range as Range3)[2], end];
+    return doc;
+  }
+
+  // -------------------------------------------------------------------------
+  // Lines
+
+  /**
+   * Skips blank and comment lines from `pos` (a line start) to the next
+   * content line, a document marker or the end, as the library's parser
+   * would place them after a value of a collection indented `k`:
+   * comments indented more than `k` right after a flow value (`absorb`) end
+   * that value (its range grows over them); the rest form a trailing item.
+   */
+  private trivia(pos: number, k: number, absorb: FastNode | null): void {
+    const s = this.s;
+    const n = this.n;
+    let absorbing = absorb !== null;
+    let sComment = -1;
+    let sawComment = false;
+    for (;;) {
+      if (pos >= n) {
+        this.kind = EOF;
+        this.at = n;
+        break;
+      }
+      let i = pos;
+      let c = s.charCodeAt(i);
+      while (c === SPACE) c = s.charCodeAt(++i);
+      const ind = i - pos;
+      if (i >= n) {
+        this.kind = EOF;
+        this.at = n;
+        break;
+      }
+      if (c === LF) {
+        pos = i + 1;
+        continue;
+      }
+      if (c === CR) {
+        pos = i + 2; // always CRLF (checked up front)
+        continue;
+      }
+      if (c === HASH) {
+        const nl = s.indexOf('\n', i);
+        const lineEnd = nl < 0 ? n : nl + 1;
+        if (absorbing && ind > k) {
+          (absorb!.range as Range3)[2] = lineEnd;
+        } else {
+          absorbing = false;
+          sawComment = true;
+          if (ind > sComment) sComment = ind;
+        }
+        pos = lineEnd;
+        continue;
+      }
+      if (ind === 0 && (c === DASH || c === DOT) && s.charCodeAt(i + 1) === c && s.charCodeAt(i + 2) === c && isBlank(s.charCodeAt(i + 3))) {
+        this.kind = MARKER;
+        this.lineStart = pos;
+        this.indent = 0;
+        this.at = i;
+        break;
+      }
+      this.kind = CONTENT;
+      this.lineStart = pos;
+      this.indent = ind;
+      this.at = i;
+      break;
+    }
+    this.sComment = sComment;
+    this.sawComment = sawComment;
+    this.sEnd = this.at;
+  }
+
+  /**
+   * The rest of a line after a token ending at `i`: spaces, a comment (after
+   * a space), the line break. Returns the start of the next line (or the
+   * end of the text). Anything else bails.
+   */
+  private lineRest(i: number): number {
+    const s = this.s;
+    let c = s.charCodeAt(i);
+    while (c === SPACE) c = s.charCodeAt(++i);
+    if (c === HASH) {
+      if (s.charCodeAt(i - 1) !== SPACE) bail('comment without a space before it');
+      const nl = s.indexOf('\n', i);
+      return nl < 0 ? this.n : nl + 1;
+    }
+    if (c === LF) return i + 1;
+    if (c === CR) return i + 2;
+    if (i >= this.n) return this.n;
+    return bail('unexpected text after a value');
+  }
+
+  private isSeqIndicator(i: number): boolean {
+    return this.s.charCodeAt(i) === DASH && isBlank(this.s.charCodeAt(i + 1));
+  }
+
+  // -------------------------------------------------------------------------
+  // Block collections
+
+  /** A block mapping at column `k` whose first key starts at `keyAt`. */
+  private parseMap(k: number, keyAt: number): YAMLMap {
+    const s = this.s;
+    const map = new YAMLMap(this.doc.schema);
+    const items = map.items as Pair<Scalar, FastNode>[];
+    let at = keyAt;
+    let end: number;
+    for (;;) {
+      const key = this.readKey(at);
+      for (let j = 0; j < items.length; j++) if ((items[j] as Pair<Scalar>).key.value === key.value) bail('duplicate key');
+      let p = this.p; // after the `:`
+      let c = s.charCodeAt(p);
+      while (c === SPACE) c = s.charCodeAt(++p);
+      let value: FastNode;
+      if (c === LF || c === CR || c === HASH || p >= this.n) {
+        // The value starts on a later line, or is empty.
+        const commentHere = c === HASH;
+        this.trivia(this.lineRest(p), k, null);
+        const ind = this.indent;
+        if (this.kind === CONTENT && (ind > k || (ind === k && this.isSeqIndicator(this.at)))) {
+          value = this.isSeqIndicator(this.at) ? this.parseSeq(ind, this.at) : this.parseMap(ind, this.at);
+        } else {
+          // The library keeps these lines with the `:`; a comment there would end the empty value.
+          if (commentHere || this.sawComment) bail('empty value next to a comment');
+          value = this.plainScalar('', p, p, p, false);
+          // No trailing item: nothing after the empty value belongs to an enclosing node.
+          this.sComment = -1;
+          this.sEnd = p;
+        }
+      } else {
+        value = this.inlineValue(p, k);
+      }
+      items.push(new Pair(key, value));
+      end = (value.range as Range3)[2];
+      if (this.kind !== CONTENT || this.indent < k) break;
+      if (this.indent > k) bail('unexpected indentation after a value');
+      if (this.isSeqIndicator(this.at)) bail('sequence item at mapping indentation');
+      at = this.at;
+    }
+    map.range = this.closeRange(keyAt, end, k);
+    return map;
+  }
+
+  /** A block sequence at column `k` whose first `-` is at `dashAt`. */
+  private parseSeq(k: number, dashAt: number): YAMLSeq {
+    const s = this.s;
+    const seq = new YAMLSeq(this.doc.schema);
+    const items = seq.items as FastNode[];
+    let at = dashAt;
+    let end: number;
+    for (;;) {
+      let p = at + 1;
+      let c = s.charCodeAt(p);
+      while (c === SPACE) c = s.charCodeAt(++p);
+      let value: FastNode;
+      if (c === LF || c === CR || c === HASH || p >= this.n) {
+        // `-` alone: a collection on the next lines (these lines stay with the `-`), or an empty item.
+        this.trivia(this.lineRest(p), k, null);
+        if (this.kind !== CONTENT || this.indent <= k) bail('empty sequence item');
+        value = this.isSeqIndicator(this.at) ? this.parseSeq(this.indent, this.at) : this.parseMap(this.indent, this.at);
+        items.push(value);
+        end = (value.range as Range3)[2];
+        if (this.kind !== CONTENT || this.indent < k) break;
+        if (this.indent > k) bail('unexpected indentation after a sequence item');
+        if (!this.isSeqIndicator(this.at)) break;
+        at = this.at;
+        continue;
+      }
+      const col = p - this.lineStart;
+      if (c === DASH && isBlank(s.charCodeAt(p + 1))) value = this.parseSeq(col, p);
+      else if (this.startsKey(p)) value = this.parseMap(col, p);
+      else value = this.inlineValue(p, k);
+      items.push(value);
+      end = (value.range as Range3)[2];
+      if (this.kind !== CONTENT || this.indent < k) break;
+      if (this.indent > k) bail('unexpected indentation after a sequence item');
+      if (!this.isSeqIndicator(this.at)) break;
+      at = this.at;
+    }
+    seq.range = this.closeRange(dashAt, end, k);
+    return seq;
+  }
+
+  /**
+   * The range of a block collection that ends here. Trailing comments stay in
+   * it (and its range ends where the next content starts) when one of them is
+   * indented at least as much as the collection (not at column 0); otherwise
+   * they move on to the parent.
+   */
+  private closeRange(start: number, end: number, k: number): Range3 {
+    if (k > 0 && this.sComment >= k) {
+      this.sComment = -1;
+      return [start, end, this.sEnd];
+    }
+    return [start, end, end];
+  }
+
+  /** Whether a mapping key (a scalar followed by `: `) starts at `p`. */
+  private startsKey(p: number): boolean {
+    const s = this.s;
+    const c = s.charCodeAt(p);
+    let q: number;
+    if (c === DQUOTE || c === SQUOTE) {
+      q = this.quotedEnd(p);
+      let d = s.charCodeAt(q);
+      while (d === SPACE) d = s.charCodeAt(++q);
+    } else if (c < 128 && NOT_PLAIN_START[c] === 1) {
+      return false;
+    } else {
+      this.plainEnd(p, false);
+      if (this.stop !== STOP_COLON) return false;
+      q = this.p;
+    }
+    return s.charCodeAt(q) === COLON && isBlank(s.charCodeAt(q + 1));
+  }
+
+  /** A block mapping key at `at`; sets `this.p` after its `:`. */
+  private readKey(at: number): Scalar {
+    const s = this.s;
+    const c = s.charCodeAt(at);
+    let key: Scalar;
+    let colon: number;
+    if (c === DQUOTE || c === SQUOTE) {
+      key = this.quoted(at);
+      colon = this.p;
+      let d = s.charCodeAt(colon);
+      while (d === SPACE) d = s.charCodeAt(++colon);
+      if (d !== COLON || !isBlank(s.charCodeAt(colon + 1))) bail('quoted scalar is not a key');
+    } else {
+      this.checkPlainStart(at, false);
+      const end = this.plainEnd(at, false);
+      if (this.stop !== STOP_COLON) bail('implicit key without a value');
+      colon = this.p;
+      key = this.plainScalar(s.slice(at, end), at, end, end, true);
+    }
+    if (colon - at > 1024) bail('key over 1024 characters');
+    this.p = colon + 1;
+    return key;
+  }
+
+  /**
+   * A value on the same line as its key or `-` (a block scalar, flow
+   * collection, quoted or plain scalar), then the blank and comment lines
+   * after it. `k`: the indentation of the collection holding it.
+   */
+  private inlineValue(p: number, k: number): FastNode {
+    const s = this.s;
+    const c = s.charCodeAt(p);
+    if (c === PIPE || c === GT) {
+      const node = this.blockScalar(p, k);
+      this.trivia((node.range as Range3)[2], k, null);
+      return node;
+    }
+    let node: FastNode;
+    let next: number;
+    if (c === LBRACKET || c === LBRACE) {
+      node = this.flowCollection(p);
+      next = this.lineRest(this.p);
+    } else if (c === DQUOTE || c === SQUOTE) {
+      node = this.quoted(p);
+      next = this.lineRest(this.p);
+    } else {
+      this.checkPlainStart(p, false);
+      const end = this.plainEnd(p, false);
+      if (this.stop === STOP_COLON) bail('mapping on the same line as a key');
+      next = this.lineRest(end);
+      node = this.plainScalar(s.slice(p, end), p, end, next, false);
+    }
+    (node.range as Range3)[2] = next;
+    this.trivia(next, k, node);
+    return node;
+  }
+
+  // -------------------------------------------------------------------------
+  // Scalars
+
+  private checkPlainStart(p: number, flow: boolean): void {
+    const c = this.s.charCodeAt(p);
+    if (c < 128 && NOT_PLAIN_START[c] === 1) bail('anchor, alias, tag, reserved or misplaced indicator');
+    if (c === DASH || c === QUESTION || c === COLON) {
+      const d = this.s.charCodeAt(p + 1);
+      if (isBlank(d) || (flow && isFlowIndicator(d))) bail('indicator where a scalar was expected');
+    }
+  }
+
+  /**
+   * Where the plain scalar starting at `p` ends (after its last non-space
+   * character), as the library's lexer cuts it on one line; `this.stop` says
+   * why it stopped and `this.p` where.
+   */
+  private plainEnd(p: number, flow: boolean): number {
+    const s = this.s;
+    let end = p;
+    let i = p;
+    for (;; i++) {
+      const c = s.charCodeAt(i);
+      if (c !== c || c === LF || c === CR) {
+        this.stop = STOP_EOL;
+        break;
+      }
+      if (c === COLON) {
+        const d = s.charCodeAt(i + 1);
+        if (isBlank(d) || (flow && isFlowIndicator(d))) {
+          this.stop = STOP_COLON;
+          break;
+        }
+        end = i + 1;
+      } else if (c === SPACE) {
+        const d = s.charCodeAt(i + 1);
+        if (d === HASH) {
+          this.stop = STOP_COMMENT;
+          break;
+        }
+        if (flow && isFlowIndicator(d)) {
+          this.stop = STOP_FLOW;
+          break;
+        }
+      } else if (flow && isFlowIndicator(c)) {
+        this.stop = STOP_FLOW;
+        break;
+      } else {
+        end = i + 1;
+      }
+    }
+    this.p = i;
+    return end;
+  }
+
+  /** A plain scalar resolved as the library's YAML 1.1 schema does. */
+  private plainScalar(source: string, start: number, end: number, after: number, atKey: boolean): Scalar {
+    let scalar: Scalar;
+    let format: string | undefined;
+    const c = source.charCodeAt(0);
+    if (c >= 128 || (source.length > 0 && MAYBE_TYPED[c] === 0)) {
+      scalar = new Scalar(source);
+    } else {
+      const tags = atKey ? this.lib.keyTags : this.lib.defaultTags;
+      let tag: ScalarTag | undefined;
+      for (let i = 0; i < tags.length; i++) {
+        const t = tags[i] as ScalarTag;
+        if ((t.test as RegExp).test(source)) {
+          tag = t;
+          break;
+        }
+      }
+      if (!tag) {
+        scalar = new Scalar(source);
+      } else {
+        if (tag.default === 'key') bail('merge key');
+        let res: unknown;
+        try {
+          res = tag.resolve(source, () => bail('tag resolve error'), this.options);
+        } catch (e) {
+          if (e instanceof Bail) throw e;
+          bail('tag resolve threw');
+        }
+        scalar = isScalar(res) ? res : new Scalar(res);
+        format = tag.format;
+      }
+    }
+    scalar.range = [start, end, after];
+    scalar.source = source;
+    scalar.type = Scalar.PLAIN;
+    if (format) scalar.format = format;
+    return scalar;
+  }
+
+  /** Where the quoted scalar at `p` ends (after its closing quote). Bails if not on this line. */
+  private quotedEnd(p: number): number {
+    const s = this.s;
+    const q = s.charCodeAt(p);
+    let i = p + 1;
+    for (;;) {
+      const c = s.charCodeAt(i);
+      if (c !== c || c === LF || c === CR) bail('quoted scalar over more than one line');
+      if (c === q) {
+        if (q === SQUOTE && s.charCodeAt(i + 1) === SQUOTE) {
+          i += 2;
+          continue;
+        }
+        return i + 1;
+      }
+      if (c === 92 /* \ */ && q === DQUOTE) {
+        const d = s.charCodeAt(i + 1);
+        if (d !== d || d === LF || d === CR) bail('quoted scalar over more than one line');
+        i += 2;
+      } else {
+        i++;
+      }
+    }
+  }
+
+  /** A quoted scalar on one line; `this.p` is set after its closing quote. */
+  private quoted(p: number): Scalar {
+    const s = this.s;
+    const end = this.quotedEnd(p);
+    const inner = s.slice(p + 1, end - 1);
+    let value: string;
+    let type: Scalar.Type;
+    if (s.charCodeAt(p) === SQUOTE) {
+      value = inner.indexOf("'") < 0 ? inner : inner.replace(/''/g, "'");
+      type = Scalar.QUOTE_SINGLE;
+    } else {
+      value = inner.indexOf('\\') < 0 ? inner : unescapeDoubleQuoted(inner);
+      type = Scalar.QUOTE_DOUBLE;
+    }
+    const scalar = new Scalar(value);
+    scalar.range = [p, end, end];
+    scalar.source = value;
+    scalar.type = type;
+    this.p = end;
+    return scalar;
+  }
+
+  /**
+   * A block scalar whose header is at `p`, in a collection indented `k`:
+   * where the lexer ends it, and its value as the composer folds it.
+   */
+  private blockScalar(p: number, k: number): Scalar {
+    const s = this.s;
+    const n = this.n;
+    const literal = s.charCodeAt(p) === PIPE;
+    // Header: up to white space or `#`; then at most one chomping and one indentation indicator.
+    let h = p + 1;
+    let chomp = '';
+    let explicit = 0;
+    for (;;) {
+      const c = s.charCodeAt(h);
+      if (isBlank(c) || c === HASH) break;
+      if (!chomp && (c === DASH || c === 43 /* + */)) chomp = c === DASH ? '-' : '+';
+      else if (!explicit && c >= 49 && c <= 57) explicit = c - 48;
+      else bail('bad block scalar header');
+      h++;
+    }
+    if (s.charCodeAt(h) === HASH) bail('comment right after a block scalar header');
+    const contentStart = this.lineRest(h);
+    if (contentStart >= n) bail('block scalar without content');
+    const headerLength = contentStart - p;
+
+    // The lexer: the first non-empty line sets the indentation...
+    let nl = contentStart - 1;
+    let indent = 0;
+    let i = contentStart;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === SPACE) indent++;
+      else if (c === LF) {
+        nl = i;
+        indent = 0;
+      } else if (c !== CR) break;
+    }
+    if (i >= n || indent < k + 1) bail('empty block scalar');
+    const indentNext = explicit ? explicit - 1 + (k + 1) : indent;
+    // ...and the scalar goes on while lines are empty or indented that much.
+    for (;;) {
+      const cs = continueScalar(s, nl + 1, indentNext);
+      if (cs === -1) break;
+      nl = s.indexOf('\n', cs);
+      if (nl === -1) break;
+    }
+    if (nl === -1) nl = n;
+    if (chomp !== '+') {
+      // Trailing lines of spaces no deeper than the first line's indentation are not part of it.
+      for (;;) {
+        let j = nl - 1;
+        let c = s.charCodeAt(j);
+        if (c === CR) c = s.charCodeAt(--j);
+        const lastChar = j;
+        while (c === SPACE) c = s.charCodeAt(--j);
+        if (c === LF && j >= contentStart && j + 1 + indent > lastChar) nl = j;
+        else break;
+      }
+    }
+    const sourceEnd = Math.min(nl + 1, n);
+    const value = blockScalarValue(s.slice(contentStart, sourceEnd), literal, explicit, chomp, k);
+    const scalar = new Scalar(value);
+    const end = p + headerLength + (sourceEnd - contentStart);
+    scalar.range = [p, end, end];
+    scalar.source = value;
+    scalar.type = literal ? Scalar.BLOCK_LITERAL : Scalar.BLOCK_FOLDED;
+    return scalar;
+  }
+
+  // -------------------------------------------------------------------------
+  // Flow collections (on one line)
+
+  /** The flow collection at `p`; `this.p` is set after its closing bracket. */
+  private flowCollection(p: number): YAMLMap | YAMLSeq {
+    const s = this.s;
+    const isMap = s.charCodeAt(p) === LBRACE;
+    const close = isMap ? RBRACE : RBRACKET;
+    const coll = isMap ? new YAMLMap(this.doc.schema) : new YAMLSeq(this.doc.schema);
+    coll.flow = true;
+    let i = p + 1;
+    let c = s.charCodeAt(i);
+    while (c === SPACE) c = s.charCodeAt(++i);
+    if (c !== close) {
+      for (;;) {
+        if (isMap) {
+          const key = this.flowScalar(i, true);
+          let j = (key.range as Range3)[1];
+          let d = s.charCodeAt(j);
+          while (d === SPACE) d = s.charCodeAt(++j);
+          if (d !== COLON) bail('flow mapping key without a value');
+          if (j - i > 1024) bail('key over 1024 characters');
+          const pairs = (coll as YAMLMap).items as Pair<Scalar>[];
+          for (let x = 0; x < pairs.length; x++) if ((pairs[x] as Pair<Scalar>).key.value === key.value) bail('duplicate key');
+          j++;
+          d = s.charCodeAt(j);
+          while (d === SPACE) d = s.charCodeAt(++j);
+          const value = this.flowValue(j);
+          pairs.push(new Pair(key, value));
+        } else {
+          const value = this.flowValue(i);
+          ((coll as YAMLSeq).items as FastNode[]).push(value);
+        }
+        // flowValue left this.p after the value's trailing spaces.
+        i = this.p;
+        c = s.charCodeAt(i);
+        if (c === close) break;
+        if (c !== COMMA) bail('unexpected character in a flow collection');
+        c = s.charCodeAt(++i);
+        while (c === SPACE) c = s.charCodeAt(++i);
+        if (c === close || c === COMMA) bail('empty item in a flow collection');
+      }
+    }
+    coll.range = [p, i + 1, i + 1];
+    this.p = i + 1;
+    return coll;
+  }
+
+  /** A value inside a flow collection; its range and `this.p` end after the spaces following it. */
+  private flowValue(i: number): FastNode {
+    const s = this.s;
+    const c = s.charCodeAt(i);
+    let node: FastNode;
+    if (c === LBRACKET || c === LBRACE) node = this.flowCollection(i);
+    else node = this.flowScalar(i, false);
+    let j = this.p;
+    let d = s.charCodeAt(j);
+    while (d === SPACE) d = s.charCodeAt(++j);
+    if (d === COLON) bail('pair inside a flow sequence, or ambiguous :');
+    (node.range as Range3)[2] = j;
+    this.p = j;
+    return node;
+  }
+
+  /** A quoted or plain scalar inside a flow collection; `this.p` after it. */
+  private flowScalar(i: number, atKey: boolean): Scalar {
+    const s = this.s;
+    const c = s.charCodeAt(i);
+    if (c === DQUOTE || c === SQUOTE) return this.quoted(i);
+    if (c === COMMA || c === RBRACKET || c === RBRACE || c !== c || c === LF || c === CR || c === LBRACKET || c === LBRACE) bail('empty or complex flow item');
+    if (c === HASH) bail('comment in a flow collection');
+    this.checkPlainStart(i, true);
+    const end = this.plainEnd(i, true);
+    if (this.stop === STOP_EOL || this.stop === STOP_COMMENT) bail('flow collection over more than one line, or a comment in it');
+    const scalar = this.plainScalar(s.slice(i, end), i, end, end, atKey);
+    this.p = end;
+    return scalar;
+  }
+}
+
+const PERCENT = 37;
+const STOP_EOL = 0;
+const STOP_COLON = 1;
+const STOP_COMMENT = 2;
+const STOP_FLOW = 3;
+
+/** The lexer's continueScalar() for a positive indentation: where the next line's content starts, or -1. */
+function continueScalar(s: string, offset: number, indentNext: number): number {
+  let j = offset;
+  let c = s.charCodeAt(j);
+  while (c === SPACE) c = s.charCodeAt(++j);
+  if (c === CR && s.charCodeAt(j + 1) === LF) return j + 1;
+  return c === LF || j - offset >= indentNext ? j : -1;
+}
+
+// ---------------------------------------------------------------------------
+// Scalar values, as the library's composer computes them
+
+const ESCAPES: Record<string, string> = {
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  N: '\u0085',
+  _: '\u00a0',
+  L: '\u2028',
+  P: '\u2029',
+  ' ': ' ',
+  '"': '"',
+  '/': '/',
+  '\\': '\\',
+};
+
+/** The value of a one-line double-quoted scalar's content (between the quotes). */
+function unescapeDoubleQuoted(inner: string): string {
+  let res = '';
+  for (let i = 0; i < inner.length; ++i) {
+    const ch = inner[i] as string;
+    if (ch !== '\\') {
+      res += ch;
+      continue;
+    }
+    const next = inner[++i];
+    const cc = next === undefined ? undefined : ESCAPES[next];
+    if (cc !== undefined) {
+      res += cc;
+    } else if (next === 'x' || next === 'u' || next === 'U') {
+      const length = next === 'x' ? 2 : next === 'u' ? 4 : 8;
+      const hex = inner.substr(i + 1, length);
+      if (hex.length !== length || !/^[0-9a-fA-F]+$/.test(hex)) bail('bad escape');
+      const code = parseInt(hex, 16);
+      if (code > 0x10ffff) bail('bad escape');
+      res += String.fromCodePoint(code);
+      i += length;
+    } else {
+      bail('bad escape');
+    }
+  }
+  return res;
+}
+
+/** The library's split of a block scalar's source into [indentation, content] lines. */
+function splitLines(source: string): [string, string][] {
+  const split = source.split(/\n( *)/);
+  const first = split[0] as string;
+  const m = first.match(/^( *)/);
+  const line0: [string, string] = m?.[1] ? [m[1], first.slice(m[1].length)] : ['', first];
+  const lines = [line0];
+  for (let i = 1; i < split.length; i += 2) lines.push([split[i] as string, split[i + 1] as string]);
+  return lines;
+}
+
+/** resolveBlockScalar() of the library, for a source the lexer cut; bails where it reports an error. */
+function blockScalarValue(source: string, literal: boolean, explicit: number, chomp: string, parentIndent: number): string {
+  const lines = splitLines(source);
+  let chompStart = lines.length;
+  for (let i = lines.length - 1; i >= 0; --i) {
+    const content = (lines[i] as [string, string])[1];
+    if (content === '' || content === '\r') chompStart = i;
+    else break;
+  }
+  if (chompStart === 0) bail('empty block scalar');
+  let trimIndent = parentIndent + explicit;
+  let contentStart = 0;
+  for (let i = 0; i < chompStart; ++i) {
+    const [indent, content] = lines[i] as [string, string];
+    if (content === '' || content === '\r') {
+      if (explicit === 0 && indent.length > trimIndent) trimIndent = indent.length;
+    } else {
+      if (indent.length < trimIndent) bail('block scalar with more-indented leading empty lines');
+      if (explicit === 0) trimIndent = indent.length;
+      contentStart = i;
+      if (trimIndent === 0) bail('block scalar not indented');
+      break;
+    }
+  }
+  for (let i = lines.length - 1; i >= chompStart; --i) {
+    if ((lines[i] as [string, string])[0].length > trimIndent) chompStart = i + 1;
+  }
+  let value = '';
+  let sep = '';
+  let prevMoreIndented = false;
+  for (let i = 0; i < contentStart; ++i) value += (lines[i] as [string, string])[0].slice(trimIndent) + '\n';
+  for (let i = contentStart; i < chompStart; ++i) {
+    const line = lines[i] as [string, string];
+    const indent = line[0];
+    let content = line[1];
+    if (content[content.length - 1] === '\r') content = content.slice(0, -1);
+    if (content && indent.length < trimIndent) bail('block scalar line less indented than its first line');
+    if (literal) {
+      value += sep + indent.slice(trimIndent) + content;
+      sep = '\n';
+    } else if (indent.length > trimIndent || content[0] === '\t') {
+      if (sep === ' ') sep = '\n';
+      else if (!prevMoreIndented && sep === '\n') sep = '\n\n';
+      value += sep + indent.slice(trimIndent) + content;
+      sep = '\n';
+      prevMoreIndented = true;
+    } else if (content === '') {
+      if (sep === '\n') value += '\n';
+      else sep = '\n';
+    } else {
+      value += sep + content;
+      sep = ' ';
+      prevMoreIndented = false;
+    }
+  }
+  switch (chomp) {
+    case '-':
+      break;
+    case '+':
+      for (let i = chompStart; i < lines.length; ++i) value += '\n' + (lines[i] as [string, string])[0].slice(trimIndent);
+      if (value[value.length - 1] !== '\n') value += '\n';
+      break;
+    default:
+      value += '\n';
+  }
+  return value;
+}
