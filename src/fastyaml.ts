@@ -195,6 +195,13 @@ for (const ch of '#&*!|>\'"%@`[]{},') NOT_PLAIN_START[ch.charCodeAt(0)] = 1;
 // ---------------------------------------------------------------------------
 // The reader
 
+/**
+ * Collections nested deeper than this are left to the library: a Document
+ * fastParse returns has no aliases and at most this depth, far below what
+ * eksfit's stream checks refuse (src/stream.ts MAX_NESTING).
+ */
+export const MAX_DEPTH = 100;
+
 const CONTENT = 0;
 const EOF = 1;
 const MARKER = 2;
@@ -221,6 +228,9 @@ class Reader {
   private sEnd = 0;
   /** trivia() saw a comment it did not attach to the previous value. */
   private sawComment = false;
+
+  /** Collections open around the current position. */
+  private depth = 0;
 
   /** Scratch results of the token readers. */
   private p = 0;
@@ -371,6 +381,7 @@ class Reader {
   /** A block mapping at column `k` whose first key starts at `keyAt`. */
   private parseMap(k: number, keyAt: number): YAMLMap {
     const s = this.s;
+    if (++this.depth > MAX_DEPTH) bail('nested too deep');
     const map = new YAMLMap(this.doc.schema);
     const items = map.items as Pair<Scalar, FastNode>[];
     let at = keyAt;
@@ -408,12 +419,14 @@ class Reader {
       at = this.at;
     }
     map.range = this.closeRange(keyAt, end, k);
+    this.depth--;
     return map;
   }
 
   /** A block sequence at column `k` whose first `-` is at `dashAt`. */
   private parseSeq(k: number, dashAt: number): YAMLSeq {
     const s = this.s;
+    if (++this.depth > MAX_DEPTH) bail('nested too deep');
     const seq = new YAMLSeq(this.doc.schema);
     const items = seq.items as FastNode[];
     let at = dashAt;
@@ -428,18 +441,12 @@ class Reader {
         this.trivia(this.lineRest(p), k, null);
         if (this.kind !== CONTENT || this.indent <= k) bail('empty sequence item');
         value = this.isSeqIndicator(this.at) ? this.parseSeq(this.indent, this.at) : this.parseMap(this.indent, this.at);
-        items.push(value);
-        end = (value.range as Range3)[2];
-        if (this.kind !== CONTENT || this.indent < k) break;
-        if (this.indent > k) bail('unexpected indentation after a sequence item');
-        if (!this.isSeqIndicator(this.at)) break;
-        at = this.at;
-        continue;
+      } else {
+        const col = p - this.lineStart;
+        if (c === DASH && isBlank(s.charCodeAt(p + 1))) value = this.parseSeq(col, p);
+        else if (this.startsKey(p)) value = this.parseMap(col, p);
+        else value = this.inlineValue(p, k);
       }
-      const col = p - this.lineStart;
-      if (c === DASH && isBlank(s.charCodeAt(p + 1))) value = this.parseSeq(col, p);
-      else if (this.startsKey(p)) value = this.parseMap(col, p);
-      else value = this.inlineValue(p, k);
       items.push(value);
       end = (value.range as Range3)[2];
       if (this.kind !== CONTENT || this.indent < k) break;
@@ -448,6 +455,7 @@ class Reader {
       at = this.at;
     }
     seq.range = this.closeRange(dashAt, end, k);
+    this.depth--;
     return seq;
   }
 
@@ -757,6 +765,7 @@ class Reader {
   /** The flow collection at `p`; `this.p` is set after its closing bracket. */
   private flowCollection(p: number): YAMLMap | YAMLSeq {
     const s = this.s;
+    if (++this.depth > MAX_DEPTH) bail('nested too deep');
     const isMap = s.charCodeAt(p) === LBRACE;
     const close = isMap ? RBRACE : RBRACKET;
     const coll = isMap ? new YAMLMap(this.doc.schema) : new YAMLSeq(this.doc.schema);
@@ -796,6 +805,7 @@ class Reader {
     }
     coll.range = [p, i + 1, i + 1];
     this.p = i + 1;
+    this.depth--;
     return coll;
   }
 

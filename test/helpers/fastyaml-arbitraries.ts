@@ -46,7 +46,9 @@ const QUOTED_TEXT = [
   '', ' ', 'web', 'a: b', 'a #b', '#x', '- x', '[a]', '{a: 1}', "it's", '"', '\\', 'ünï', '🚀', 'yes', '0755', 'null', '  padded  ', '&a', '*a', '!t',
 ] as const;
 
-const DQ_ESCAPES = ['\\n', '\\t', '\\\\', '\\"', '\\/', '\\ ', '\\0', '\\a', '\\b', '\\e', '\\f', '\\r', '\\v', '\\N', '\\_', '\\L', '\\P', '\\x41', '\\u00e9', '\\U0001F600', '\\uD83D', '\\q', '\\x4'] as const;
+const DQ_ESCAPES = ['\\n', '\\t', '\\\\', '\\"', '\\/', '\\ ', '\\0', '\\a', '\\b', '\\e', '\\f', '\\r', '\\v', '\\N', '\\_', '\\L', '\\P', '\\x41', '\\u00e9', '\\U0001F600', '\\uD83D'] as const;
+/** Escapes the library reports as errors. */
+const BAD_ESCAPES = ['\\q', '\\x4', '\\u12'] as const;
 
 const KEYS = [
   'name', 'image', 'app.kubernetes.io/name', 'a b', 'k-1', '1', '1.0', 'true', 'null', '~', 'y', 'e5', '0x1F', '2001-12-14', '-x', '?x', 'a:b',
@@ -59,19 +61,26 @@ const plain: fc.Arbitrary<string> = fc.oneof({ weight: 3, arbitrary: fc.constant
 
 const singleQuoted = fc.oneof(fc.constantFrom(...QUOTED_TEXT), word).map((s) => `'${s.replace(/'/g, "''")}'`);
 const doubleQuoted = fc
-  .array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...QUOTED_TEXT, 'x') }, { weight: 2, arbitrary: fc.constantFrom(...DQ_ESCAPES) }), { maxLength: 4 })
-  .map((parts) => `"${parts.map((p) => (p.startsWith('\\') ? p : p.replace(/\\/g, '\\\\').replace(/"/g, '\\"'))).join('')}"`);
+  .array(
+    fc.oneof(
+      { weight: 60, arbitrary: fc.constantFrom(...QUOTED_TEXT, 'x').map((t) => t.replace(/\\/g, '\\\\').replace(/"/g, '\\"')) },
+      { weight: 40, arbitrary: fc.constantFrom(...DQ_ESCAPES) },
+      { weight: 1, arbitrary: fc.constantFrom(...BAD_ESCAPES) },
+    ),
+    { maxLength: 4 },
+  )
+  .map((parts) => `"${parts.join('')}"`);
 
 export const scalarToken: fc.Arbitrary<string> = fc.oneof({ weight: 5, arbitrary: plain }, { weight: 2, arbitrary: singleQuoted }, { weight: 2, arbitrary: doubleQuoted });
 
 export const keyToken: fc.Arbitrary<string> = fc.oneof(
-  { weight: 30, arbitrary: word },
-  { weight: 15, arbitrary: fc.constantFrom(...KEYS) },
+  { weight: 150, arbitrary: word },
+  { weight: 75, arbitrary: fc.constantFrom(...KEYS) },
   { weight: 1, arbitrary: fc.constantFrom('<<', '2001-12-14') },
 );
 
 /** Flow collections on one line, with irregular spacing. */
-const flowPlain = fc.constantFrom('a', 'b c', '1', '0x1F', 'yes', 'null', '~', '3.14', 'a:b', 'ALL', 'NET_ADMIN', '-1', 'x/y', '.inf', '<<');
+const flowPlain = fc.constantFrom('a', 'b c', '1', '0x1F', 'yes', 'null', '~', '3.14', 'a:b', 'ALL', 'NET_ADMIN', '-1', 'x/y', '.inf');
 export const flowToken: fc.Arbitrary<string> = fc.letrec<{ flow: string; item: string }>((tie) => ({
   item: fc.oneof({ weight: 4, arbitrary: fc.oneof(flowPlain, singleQuoted, doubleQuoted) }, { weight: 1, arbitrary: tie('flow') }),
   flow: fc
@@ -90,11 +99,13 @@ export const flowToken: fc.Arbitrary<string> = fc.letrec<{ flow: string; item: s
 })).flow;
 
 const BLOCK_LINES = ['text', 'more text here', '  indented more', '    deeper', '# not a comment', '--- not a marker', 'key: value', '- item', '"q"', '', '', ' ', '   ', '      '] as const;
-const HEADERS = ['|', '|-', '|+', '>', '>-', '>+', '|2', '|1', '>2-', '|+2', '|-1', '>3', '|0', '|--', '|9'] as const;
+const HEADERS = ['|', '|-', '|+', '>', '>-', '>+', '|', '>', '|-', '>-', '|2', '|1', '>2-', '|+2', '|-1', '>3', '|9', '|', '>', '|-'] as const;
+/** Headers the library reports as errors. */
+const BAD_HEADERS = ['|0', '|--', '>+-', '|12'] as const;
 
 export const blockScalar: fc.Arbitrary<FyNode> = fc
-  .tuple(fc.constantFrom(...HEADERS), fc.array(fc.constantFrom(...BLOCK_LINES), { minLength: 1, maxLength: 6 }))
-  .map(([header, lines]) => ({ t: 'block', header, lines }));
+  .tuple(fc.oneof({ weight: 30, arbitrary: fc.constantFrom(...HEADERS) }, { weight: 1, arbitrary: fc.constantFrom(...BAD_HEADERS) }), fc.array(fc.constantFrom(...BLOCK_LINES), { minLength: 1, maxLength: 6 }))
+  .map(([header, lines]) => ({ t: 'block', header, lines: lines.some((l) => l.trim()) ? lines : [...lines, 'text'] }));
 
 export const fyNode: fc.Arbitrary<FyNode> = fc.letrec<{ node: FyNode; map: FyNode; seq: FyNode; leaf: FyNode }>((tie) => ({
   leaf: fc.oneof(
