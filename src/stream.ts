@@ -111,8 +111,9 @@ export function parseSegment(segment: Segment): ParsedSegment {
     checkShape(segment, doc);
     return { segment, doc, duplicateKeys };
   } catch (e) {
-    // The yaml library recurses once per nesting level: a deep enough document overflows the stack.
-    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    // The yaml library recurses once per nesting level: a deep enough document overflows the
+    // stack (a RangeError, or a SyntaxError when the overflow hits while a regular expression compiles).
+    if (e instanceof Error && !(e instanceof InputError) && /Maximum call stack size exceeded/.test(e.message)) {
       throw new InputError(`nested more than ${MAX_NESTING} levels deep`, positionOf(segment, deepestPoint(segment.text)));
     }
     throw e;
