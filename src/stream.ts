@@ -10,6 +10,7 @@
  */
 import { isAlias, isCollection, isPair, Parser, parseDocument, type Alias, type Document, type Node, type YAMLError } from 'yaml';
 import { InputError, type SourcePosition } from './errors.ts';
+import { fastParse, MAX_DEPTH } from './fastyaml.ts';
 
 /** One document's text, with where it came from. */
 export interface Segment {
@@ -93,6 +94,16 @@ export interface ParsedSegment {
  * returned, since a document that is passed through untouched may keep them.
  */
 export function parseSegment(segment: Segment): ParsedSegment {
+  // The fast reader builds the very Document parseDocument would, for the plain
+  // block YAML that manifests are made of; it has no aliases, no errors and at
+  // most MAX_DEPTH levels, so none of the checks below can fire on it.
+  const fast = fastParse(segment.text, { prettyErrors: false });
+  if (fast) return { segment, doc: fast, duplicateKeys: [] };
+  return parseSlowly(segment);
+}
+
+/** parseSegment with the yaml library: anything the fast reader leaves. */
+function parseSlowly(segment: Segment): ParsedSegment {
   try {
     const doc = parseDocument(segment.text, {
       version: '1.1',
@@ -126,6 +137,7 @@ export function parseSegment(segment: Segment): ParsedSegment {
  * walk of a document (the yaml library's, eksfit's) far from the stack's end.
  */
 export const MAX_NESTING = 256;
+if (MAX_DEPTH >= MAX_NESTING) throw new Error('internal: the fast reader must stop below MAX_NESTING');
 
 /** Alias expansions allowed per document, as counted by the yaml library (its own default). */
 export const MAX_ALIAS_COUNT = 100;
