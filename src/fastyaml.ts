@@ -25,7 +25,21 @@
  * syntax error - makes it return `undefined`: call `parseDocument` then. That
  * fallback is always safe; a wrong tree never is, so in doubt it bails.
  */
-import { Document, Pair, Scalar, YAMLMap, YAMLSeq, isScalar, type ScalarTag } from 'yaml';
+import * as yaml from 'yaml';
+import type { Document, Pair, Scalar, ScalarTag, YAMLMap, YAMLSeq } from 'yaml';
+
+// The classes, read once: a bundle reaches a CommonJS module's exports through getters.
+const DocumentClass = yaml.Document;
+const ScalarClass = yaml.Scalar;
+const PairClass = yaml.Pair;
+const MapClass = yaml.YAMLMap;
+const SeqClass = yaml.YAMLSeq;
+const isScalarNode = yaml.isScalar;
+const PLAIN = yaml.Scalar.PLAIN;
+const QUOTE_SINGLE = yaml.Scalar.QUOTE_SINGLE;
+const QUOTE_DOUBLE = yaml.Scalar.QUOTE_DOUBLE;
+const BLOCK_LITERAL = yaml.Scalar.BLOCK_LITERAL;
+const BLOCK_FOLDED = yaml.Scalar.BLOCK_FOLDED;
 
 /** Options passed through to the Document, as `parseDocument` would keep them. */
 export interface FastParseOptions {
@@ -130,7 +144,7 @@ let libraryState: Library | undefined;
 function library(): Library | undefined {
   if (libraryChecked) return libraryState;
   libraryChecked = true;
-  const ref = new Document(undefined, { version: '1.1' });
+  const ref = new DocumentClass(undefined, { version: '1.1' });
   const tags = ref.schema.tags as unknown as (ScalarTag & { collection?: string })[];
   const ok =
     ref.schema.name === 'yaml-1.1' &&
@@ -241,7 +255,7 @@ class Reader {
     this.n = text.length;
     this.lib = lib;
     const directives = new lib.Directives({ version: '1.1' });
-    this.doc = new Document(undefined, { _directives: directives, version: '1.1', ...options } as never) as unknown as Document.Parsed;
+    this.doc = new DocumentClass(undefined, { _directives: directives, version: '1.1', ...options } as never) as unknown as Document.Parsed;
     this.options = this.doc.options as { intAsBigInt: boolean };
   }
 
@@ -382,7 +396,7 @@ class Reader {
   private parseMap(k: number, keyAt: number): YAMLMap {
     const s = this.s;
     if (++this.depth > MAX_DEPTH) bail('nested too deep');
-    const map = new YAMLMap(this.doc.schema);
+    const map = new MapClass(this.doc.schema);
     const items = map.items as Pair<Scalar, FastNode>[];
     let at = keyAt;
     let end: number;
@@ -411,7 +425,7 @@ class Reader {
       } else {
         value = this.inlineValue(p, k);
       }
-      items.push(new Pair(key, value));
+      items.push(new PairClass(key, value));
       end = (value.range as Range3)[2];
       if (this.kind !== CONTENT || this.indent < k) break;
       if (this.indent > k) bail('unexpected indentation after a value');
@@ -427,7 +441,7 @@ class Reader {
   private parseSeq(k: number, dashAt: number): YAMLSeq {
     const s = this.s;
     if (++this.depth > MAX_DEPTH) bail('nested too deep');
-    const seq = new YAMLSeq(this.doc.schema);
+    const seq = new SeqClass(this.doc.schema);
     const items = seq.items as FastNode[];
     let at = dashAt;
     let end: number;
@@ -610,7 +624,7 @@ class Reader {
     let format: string | undefined;
     const c = source.charCodeAt(0);
     if (c >= 128 || (source.length > 0 && MAYBE_TYPED[c] === 0)) {
-      scalar = new Scalar(source);
+      scalar = new ScalarClass(source);
     } else {
       const tags = atKey ? this.lib.keyTags : this.lib.defaultTags;
       let tag: ScalarTag | undefined;
@@ -622,7 +636,7 @@ class Reader {
         }
       }
       if (!tag) {
-        scalar = new Scalar(source);
+        scalar = new ScalarClass(source);
       } else {
         if (tag.default === 'key') bail('merge key');
         let res: unknown;
@@ -632,13 +646,13 @@ class Reader {
           if (e instanceof Bail) throw e;
           bail('tag resolve threw');
         }
-        scalar = isScalar(res) ? res : new Scalar(res);
+        scalar = isScalarNode(res) ? res : new ScalarClass(res);
         format = tag.format;
       }
     }
     scalar.range = [start, end, after];
     scalar.source = source;
-    scalar.type = Scalar.PLAIN;
+    scalar.type = PLAIN;
     if (format) scalar.format = format;
     return scalar;
   }
@@ -677,12 +691,12 @@ class Reader {
     let type: Scalar.Type;
     if (s.charCodeAt(p) === SQUOTE) {
       value = inner.indexOf("'") < 0 ? inner : inner.replace(/''/g, "'");
-      type = Scalar.QUOTE_SINGLE;
+      type = QUOTE_SINGLE;
     } else {
       value = inner.indexOf('\\') < 0 ? inner : unescapeDoubleQuoted(inner);
-      type = Scalar.QUOTE_DOUBLE;
+      type = QUOTE_DOUBLE;
     }
-    const scalar = new Scalar(value);
+    const scalar = new ScalarClass(value);
     scalar.range = [p, end, end];
     scalar.source = value;
     scalar.type = type;
@@ -751,11 +765,11 @@ class Reader {
     }
     const sourceEnd = Math.min(nl + 1, n);
     const value = blockScalarValue(s.slice(contentStart, sourceEnd), literal, explicit, chomp, k);
-    const scalar = new Scalar(value);
+    const scalar = new ScalarClass(value);
     const end = p + headerLength + (sourceEnd - contentStart);
     scalar.range = [p, end, end];
     scalar.source = value;
-    scalar.type = literal ? Scalar.BLOCK_LITERAL : Scalar.BLOCK_FOLDED;
+    scalar.type = literal ? BLOCK_LITERAL : BLOCK_FOLDED;
     return scalar;
   }
 
@@ -768,7 +782,7 @@ class Reader {
     if (++this.depth > MAX_DEPTH) bail('nested too deep');
     const isMap = s.charCodeAt(p) === LBRACE;
     const close = isMap ? RBRACE : RBRACKET;
-    const coll = isMap ? new YAMLMap(this.doc.schema) : new YAMLSeq(this.doc.schema);
+    const coll = isMap ? new MapClass(this.doc.schema) : new SeqClass(this.doc.schema);
     coll.flow = true;
     let i = p + 1;
     let c = s.charCodeAt(i);
@@ -788,7 +802,7 @@ class Reader {
           d = s.charCodeAt(j);
           while (d === SPACE) d = s.charCodeAt(++j);
           const value = this.flowValue(j);
-          pairs.push(new Pair(key, value));
+          pairs.push(new PairClass(key, value));
         } else {
           const value = this.flowValue(i);
           ((coll as YAMLSeq).items as FastNode[]).push(value);

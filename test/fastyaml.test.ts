@@ -472,3 +472,41 @@ Corpus('test/fixtures/*/input.yaml and examples/**/*.yaml', () => {
 });
 
 Corpus.run();
+
+// ---------------------------------------------------------------------------
+// 4. Speed (only with FASTYAML_SPEED=1: the machine may be busy)
+//   FASTYAML_SPEED=1 npx uvu test -r tsx -i fixtures -i helpers fastyaml
+
+const Speed = suite('fastParse: speed against parseDocument');
+
+Speed('Deployments, Services and CronJobs of the bench stream: at least 2.5x faster', async () => {
+  if (!process.env.FASTYAML_SPEED) return;
+  const file = 'bench/out/stream-8000.yaml';
+  const generator = '../bench/generate.mjs';
+  const text = existsSync(file)
+    ? readFileSync(file, 'utf8')
+    : ((await import(generator)) as { generateStream: (n: number) => { text: string } }).generateStream(8000).text;
+  const docs = splitSegments(text)
+    .map((s) => s.text)
+    .filter((t) => /^kind: (Deployment|Service|CronJob)\b/m.test(t));
+  const time = (f: (t: string) => unknown): number => {
+    const t0 = process.hrtime.bigint();
+    for (const d of docs) f(d);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  const slow = (t: string): unknown => parseDocument(t, { version: '1.1', keepSourceTokens: false, prettyErrors: false });
+  const fast = (t: string): unknown => fastParse(t, { keepSourceTokens: false, prettyErrors: false });
+  const ratios: number[] = [];
+  for (let round = 0; round < 7; round++) {
+    const a = round % 2 ? time(fast) : time(slow);
+    const b = round % 2 ? time(slow) : time(fast);
+    const [s, f] = round % 2 ? [b, a] : [a, b];
+    ratios.push(s / f);
+    console.log(`  round ${round}: parseDocument ${(s / docs.length * 1000).toFixed(0)} us/doc, fastParse ${(f / docs.length * 1000).toFixed(0)} us/doc, ${(s / f).toFixed(2)}x`);
+  }
+  const median = [...ratios].sort((x, y) => x - y)[ratios.length >> 1] as number;
+  console.log(`  ${docs.length} documents, median ratio ${median.toFixed(2)}x`);
+  assert.ok(median >= 2.5, `only ${median.toFixed(2)}x`);
+});
+
+Speed.run();
