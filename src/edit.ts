@@ -50,7 +50,12 @@ export class DocumentEditor {
   private readonly indentSeq: boolean;
   private repeated?: readonly (readonly [number, number, string])[];
 
-  constructor(readonly text: string) {
+  /** `aliasFree`: the caller knows the document has no YAML alias (the fast reader read it). */
+  constructor(
+    readonly text: string,
+    options: { aliasFree?: boolean } = {},
+  ) {
+    if (options.aliasFree) this.repeated = [];
     this.eol = text.includes('\r\n') ? '\r\n' : '\n';
     const style = detectStyle(text);
     this.unit = style.unit;

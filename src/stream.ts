@@ -86,6 +86,8 @@ export interface ParsedSegment {
   readonly doc: Document.Parsed;
   /** Duplicate-key errors: fatal only when the document must change. */
   readonly duplicateKeys: readonly SourcePosition[];
+  /** True when the fast reader read it: then it has no alias, anchor or tag. */
+  readonly fast?: boolean;
 }
 
 /**
@@ -98,7 +100,7 @@ export function parseSegment(segment: Segment): ParsedSegment {
   // block YAML that manifests are made of; it has no aliases, no errors and at
   // most MAX_DEPTH levels, so none of the checks below can fire on it.
   const fast = fastParse(segment.text, { prettyErrors: false });
-  if (fast) return { segment, doc: fast, duplicateKeys: [] };
+  if (fast) return { segment, doc: fast, duplicateKeys: [], fast: true };
   return parseSlowly(segment);
 }
 

@@ -506,7 +506,7 @@ function render(
     if (d.parsed.duplicateKeys.length > 0) {
       throw new InputError('duplicate mapping key in a document eksfit must change', d.parsed.duplicateKeys[0]);
     }
-    const editor = new DocumentEditor(d.segment.text);
+    const editor = new DocumentEditor(d.segment.text, { aliasFree: d.parsed.fast === true });
     const applied: Change[] = [];
     for (const p of list) {
       const mark = editor.edits.length;
@@ -530,7 +530,7 @@ function render(
 
   if (rlDoc) {
     const d = rlDoc;
-    const editor = new DocumentEditor(d.segment.text);
+    const editor = new DocumentEditor(d.segment.text, { aliasFree: d.parsed.fast === true });
     const applied: Change[] = [];
     for (const p of byDoc.get(docIndexOfRl) ?? []) {
       const mark = editor.edits.length;
