@@ -1,22 +1,190 @@
 /**
- * Fidelity as properties (issue 5). For now: the cases the property suite
- * found, kept as plain examples.
+ * Fidelity as properties over generated input (issue 5). Each test states one
+ * guarantee of the README's "Guarantees" section and checks it on streams and
+ * policies from test/helpers/arbitraries.ts, with test/helpers/fidelity.ts as
+ * the oracle.
+ *
+ * `npm test` runs PROPERTY_RUNS cases per property (default 100, about 7 s on 2 cores); a longer run:
+ *   PROPERTY_RUNS=2000 npx uvu test -r tsx -i fixtures -i helpers properties
+ * A failure prints the seed and path to replay it: PROPERTY_SEED=<seed> PROPERTY_PATH=<path>.
  */
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadPolicy, type Policy } from '../src/policy.ts';
 import { transform, type TransformOutput } from '../src/transform.ts';
-import { checkFidelity, ownership } from './helpers/fidelity.ts';
+import { policy as policyArb, resourceList, stream, type PolicySpec } from './helpers/arbitraries.ts';
+import { checkFidelity, commentMarks, identity, ownership, splitDocs, valueOf, withoutOwned } from './helpers/fidelity.ts';
+import { runCli } from './helpers/run.ts';
 
-/** A policy as an object (an EksFitPolicy). */
-interface PolicySpec {
-  readonly doc: Record<string, unknown>;
-}
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 100);
+const params: fc.Parameters<unknown> = {
+  numRuns: RUNS,
+  includeErrorInReport: true,
+  ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
+  ...(process.env.PROPERTY_PATH ? { path: process.env.PROPERTY_PATH } : {}),
+};
+
+const POD_A = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n';
+
+/** A generated policy, or none (the recommended preset). */
+const maybePolicy = fc.option(policyArb, { freq: 3, nil: undefined });
 
 function run(text: string, spec: PolicySpec | undefined, file = 'input.yaml'): TransformOutput {
   const policy: Policy | undefined = spec ? loadPolicy(spec.doc, 'generated') : undefined;
   return transform([{ file, text }], policy ? { policy } : {});
 }
+
+/** Every leaf of a value, by its path (JSON of the keys). */
+function flatten(v: unknown, path: (string | number)[] = [], out = new Map<string, { path: (string | number)[]; v: unknown }>()): Map<string, { path: (string | number)[]; v: unknown }> {
+  if (Array.isArray(v)) v.forEach((x, i) => flatten(x, [...path, i], out));
+  else if (typeof v === 'object' && v !== null && !(v instanceof Date)) for (const [k, x] of Object.entries(v)) flatten(x, [...path, k], out);
+  else out.set(JSON.stringify(path), { path, v });
+  return out;
+}
+
+const Fidelity = suite('fidelity properties');
+
+Fidelity('the same documents come out, in the same order, none added, none removed (count and identity)', () => {
+  fc.assert(
+    fc.property(stream, maybePolicy, (text, spec) => {
+      const out = run(text, spec).output;
+      const ins = splitDocs(text).map((d) => valueOf(d.replace(/^\uFEFF/, '')));
+      const outs = splitDocs(out).map((d) => valueOf(d.replace(/^\uFEFF/, '')));
+      assert.is(outs.length, ins.length, 'document count');
+      checkFidelity(ownership(spec?.doc), text, out);
+    }),
+    params,
+  );
+});
+
+Fidelity('every document the policy does not select is byte-identical; selected ones keep every other value and every comment', () => {
+  fc.assert(
+    fc.property(stream, maybePolicy, (text, spec) => {
+      checkFidelity(ownership(spec?.doc), text, run(text, spec).output);
+    }),
+    params,
+  );
+});
+
+Fidelity('a stream nobody needs to change comes out byte for byte (preset none, no rules)', () => {
+  const none: PolicySpec = { doc: { apiVersion: 'eksfit.dev/v1alpha1', kind: 'EksFitPolicy', spec: { preset: 'none' } } };
+  fc.assert(
+    fc.property(stream, (text) => {
+      assert.is(run(text, none).output, text);
+    }),
+    params,
+  );
+});
+
+Fidelity('the output parses, and gives the same values apart from the intended edits, which are strings', () => {
+  fc.assert(
+    fc.property(stream, maybePolicy, (text, spec) => {
+      const out = run(text, spec).output;
+      const o = ownership(spec?.doc);
+      const ins = splitDocs(text);
+      splitDocs(out).forEach((doc, i) => {
+        const after = flatten(valueOf(doc.replace(/^\uFEFF/, ''), 'output document'));
+        const before = flatten(valueOf((ins[i] ?? '').replace(/^\uFEFF/, ''), 'input document'));
+        // Every annotation eksfit writes is a string (Kubernetes rejects anything else).
+        for (const [at, { path, v }] of after) {
+          const key = String(path[path.length - 1]);
+          if (o.annotations.has(key) && path.includes('annotations') && !isDeepStrictEqual(before.get(at)?.v, v)) {
+            assert.type(v, 'string', `${path.join('.')} written as ${String(v)}`);
+          }
+        }
+      });
+      checkFidelity(o, text, out);
+    }),
+    params,
+  );
+});
+
+Fidelity('eksfit(eksfit(x)) == eksfit(x), byte for byte', () => {
+  fc.assert(
+    fc.property(stream, maybePolicy, (text, spec) => {
+      const once = run(text, spec).output;
+      const twice = run(once, spec).output;
+      assert.fixture(twice, once, 'second run changed the output');
+    }),
+    params,
+  );
+});
+
+Fidelity('the same input gives the same bytes and the same results on every run', () => {
+  fc.assert(
+    fc.property(stream, maybePolicy, (text, spec) => {
+      const a = run(text, spec);
+      const b = run(text, spec);
+      assert.is(b.output, a.output);
+      assert.equal(b.results, a.results);
+    }),
+    params,
+  );
+});
+
+Fidelity('several files: each keeps its documents, in order, joined by ---', () => {
+  fc.assert(
+    fc.property(fc.array(stream, { minLength: 2, maxLength: 3 }), maybePolicy, (files, spec) => {
+      // A byte-order mark or a directive opening a later file: see the known bugs below.
+      const texts = files.map((t, i) => (i > 0 ? t.replace(/^\uFEFF/, '').replace(/^[\s\S]*?(?=^---)/m, (prefix) => prefix.replace(/^%[^\n]*\n/gm, '')) : t));
+      const policy = spec ? loadPolicy(spec.doc, 'generated') : undefined;
+      const out = transform(
+        texts.map((text, i) => ({ file: `f${i}.yaml`, text })),
+        policy ? { policy } : {},
+      ).output;
+      const ids = (t: string): unknown[] => splitDocs(t).map((d) => valueOf(d.replace(/^\uFEFF/, ''))).filter((v) => v !== null).map(identity);
+      assert.equal(ids(out), texts.flatMap(ids), 'identities of the non-empty documents');
+      assert.equal(commentMarks(out), texts.flatMap(commentMarks), 'comments');
+    }),
+    { ...params, numRuns: Math.max(10, Math.floor(RUNS / 3)) },
+  );
+});
+
+Fidelity('a ResourceList: the same items in the same order, each unchanged outside the owned paths, every comment kept, results appended', () => {
+  fc.assert(
+    fc.property(resourceList, (rl) => {
+      const out = transform([{ file: '<stdin>', text: rl.text }]);
+      assert.is(out.mode, 'krm');
+      const docs = splitDocs(out.output);
+      assert.is(docs.length, 1, 'one document out');
+      const before = valueOf(rl.text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
+      const after = valueOf((docs[0] as string).replace(/^\uFEFF/, '')) as Record<string, unknown>;
+      const o = ownership(rl.policy);
+      const items = (v: Record<string, unknown>): unknown[] => (Array.isArray(v.items) ? v.items : []);
+      assert.is(items(after).length, rl.items, 'item count');
+      assert.equal(items(after).map(identity), items(before).map(identity), 'item identities');
+      items(before).forEach((item, i) => {
+        assert.ok(isDeepStrictEqual(withoutOwned(o, item), withoutOwned(o, items(after)[i])), `item ${i} changed outside the owned paths`);
+      });
+      const { items: _a, results: r0, ...restBefore } = before;
+      const { items: _b, results, ...restAfter } = after;
+      assert.ok(isDeepStrictEqual(restBefore, restAfter), 'apiVersion, kind and functionConfig unchanged');
+      assert.is(r0, undefined);
+      assert.is(Array.isArray(results) ? results.length : 0, out.results.length, 'one entry in results per result');
+      assert.equal(commentMarks(out.output), commentMarks(rl.text), 'comments');
+    }),
+    params,
+  );
+});
+
+Fidelity('the CLI: exit 0 prints exactly the transform output; otherwise nothing on stdout; never a stack trace', async () => {
+  await fc.assert(
+    fc.asyncProperty(stream, (text) => {
+      return runCli([], text).then((r) => {
+        const expected = run(text, undefined, '<stdin>');
+        const errors = expected.results.some((x) => x.severity === 'error');
+        assert.is(r.code, errors ? 1 : 0, r.stderr);
+        assert.is(r.stdout, errors ? '' : expected.output);
+        assert.not.match(r.stderr, /\n\s+at /, 'stack trace on stderr');
+      });
+    }),
+    { ...params, numRuns: Math.max(10, Math.floor(RUNS / 3)) },
+  );
+});
+
+Fidelity.run();
 
 /**
  * Cases the properties found, kept as plain examples: each must transform
@@ -239,3 +407,24 @@ metadata:
 found('%YAML and %TAG directives stay with the document they open', directives(''), undefined, directives('\n  annotations:\n    eks.tke.cloud.tencent.com/ipvs-udp-timeout: "120s"'));
 
 Found.run();
+
+/** Bugs the properties found outside the files this suite may fix; un-skip when fixing. */
+const Known = suite('known bugs (skipped)');
+
+Known.skip('src/transform.ts: a later file that starts with a byte-order mark keeps its first key (the BOM is dropped when files are joined)', () => {
+  const out = transform([
+    { file: 'a.yaml', text: POD_A },
+    { file: 'b.yaml', text: `\uFEFF${POD_A}` },
+  ]).output;
+  assert.equal(splitDocs(out).map((d) => identity(valueOf(d.replace(/^\uFEFF/, '')))), [identity(valueOf(POD_A)), identity(valueOf(POD_A))]);
+});
+
+Known.skip('src/transform.ts: a later file that starts with %YAML is joined with ... (a directive cannot follow a document without one)', () => {
+  const out = transform([
+    { file: 'a.yaml', text: POD_A },
+    { file: 'b.yaml', text: `%YAML 1.1\n---\n${POD_A}` },
+  ]).output;
+  assert.equal(splitDocs(out).map((d) => identity(valueOf(d))), [identity(valueOf(POD_A)), identity(valueOf(POD_A))]);
+});
+
+Known.run();
