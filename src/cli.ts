@@ -7,12 +7,11 @@
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import minimist from 'minimist';
-import { parseDocument } from 'yaml';
 import { ConfigError, formatPosition, InputError } from './errors.ts';
 import { loadPolicy, type Policy } from './policy.ts';
 import { formatJson, formatReport } from './report.ts';
 import type { Result } from './results.ts';
-import { decodeUtf8, splitSegments, yamlError } from './stream.ts';
+import { decodeUtf8, parseSegment, splitSegments } from './stream.ts';
 import { transform, type Source } from './transform.ts';
 import { unifiedDiff } from './diff.ts';
 import { VERSION } from './version.ts';
@@ -171,12 +170,18 @@ function readPolicy(path: string, shown: string): Policy {
   const segments = splitSegments(text, shown).filter((s) => /^\s*[^\s#-]/m.test(s.text.replace(/^---.*$/m, '')));
   if (segments.length !== 1) throw new ConfigError(`${shown}: a policy file holds exactly one document (found ${segments.length})`);
   const seg = segments[0] as (typeof segments)[number];
-  const doc = parseDocument(seg.text, { version: '1.1', prettyErrors: false });
-  const err = doc.errors[0];
-  if (err) {
-    const e = yamlError(seg, err);
+  // The same reader as for manifests: syntax errors, alias bombs and deep nesting
+  // are refused with their position; duplicate keys are an error in a policy.
+  let parsed;
+  try {
+    parsed = parseSegment(seg);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
     throw new ConfigError(`${e.position ? formatPosition(e.position) + ': ' : ''}invalid YAML in policy: ${e.message}`);
   }
+  const dup = parsed.duplicateKeys[0];
+  if (dup) throw new ConfigError(`${formatPosition(dup)}: invalid YAML in policy: duplicate mapping key`);
+  const doc = parsed.doc;
   return loadPolicy(doc.toJS({ maxAliasCount: 100 }), shown);
 }
 

@@ -55,7 +55,9 @@ export function parseLabelSelector(text: string): LabelSelector {
     let m: RegExpExecArray | null;
     if ((m = /^([^\s=!(),]+)\s+(in|notin)\s+\(([^()]*)\)$/.exec(part))) {
       const values = (m[3] as string).split(',').map((v) => v.trim());
-      if (values.some((v) => !isLabelValue(v)) || values.length === 0) throw new Error(`invalid values in ${JSON.stringify(part)}`);
+      // Like kubectl: `in ()` is an empty set, and `in (a,)` an empty value.
+      if ((m[3] as string).trim() === '') throw new Error(`${JSON.stringify(part)}: the set of values cannot be empty`);
+      if (values.some((v) => v === '' || !isLabelValue(v))) throw new Error(`invalid values in ${JSON.stringify(part)}`);
       matchExpressions.push({ key: checkKey(m[1] as string, part), operator: m[2] === 'in' ? 'In' : 'NotIn', values });
     } else if ((m = /^([^\s=!(),]+)\s*(==|=|!=)\s*([^\s=!(),]*)$/.exec(part))) {
       const key = checkKey(m[1] as string, part);

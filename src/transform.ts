@@ -561,10 +561,16 @@ function render(
  */
 export function joinFiles(texts: readonly string[], firstOfFile: ReadonlySet<number>): string {
   let out = '';
-  texts.forEach((t, i) => {
+  texts.forEach((text, i) => {
+    let t = text;
     if (i > 0 && firstOfFile.has(i)) {
+      // A byte-order mark is allowed only at the start of a stream.
+      t = t.replace(/^\uFEFF/, '');
       if (!out.endsWith('\n')) out += '\n';
-      if (!/^(\uFEFF)?---(?:[ \t]|\r?\n|$)/.test(t)) out += '---\n';
+      if (/^%/.test(t)) {
+        // A directive may only follow a document ended by `...`.
+        if (!/(?:^|\n)\.\.\.[ \t]*(?:#[^\n]*)?\r?\n$/.test(out)) out += '...\n';
+      } else if (!/^---(?:[ \t]|\r?\n|$)/.test(t)) out += '---\n';
     }
     out += t;
   });
