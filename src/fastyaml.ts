@@ -410,10 +410,11 @@ class Reader {
       if (c === LF || c === CR || c === HASH || p >= this.n) {
         // The value starts on a later line, or is empty.
         const commentHere = c === HASH;
-        this.trivia(this.lineRest(p), k, null);
+        const nextLine = this.lineRest(p);
+        this.trivia(nextLine, k, null);
         const ind = this.indent;
         if (this.kind === CONTENT && (ind > k || (ind === k && this.isSeqIndicator(this.at)))) {
-          value = this.isSeqIndicator(this.at) ? this.parseSeq(ind, this.at) : this.parseMap(ind, this.at);
+          value = this.nextLineValue(k, nextLine);
         } else {
           // The library keeps these lines with the `:`; a comment there would end the empty value.
           if (commentHere || this.sawComment) bail('empty value next to a comment');
@@ -452,9 +453,10 @@ class Reader {
       let value: FastNode;
       if (c === LF || c === CR || c === HASH || p >= this.n) {
         // `-` alone: a collection on the next lines (these lines stay with the `-`), or an empty item.
-        this.trivia(this.lineRest(p), k, null);
+        const nextLine = this.lineRest(p);
+        this.trivia(nextLine, k, null);
         if (this.kind !== CONTENT || this.indent <= k) bail('empty sequence item');
-        value = this.isSeqIndicator(this.at) ? this.parseSeq(this.indent, this.at) : this.parseMap(this.indent, this.at);
+        value = this.nextLineValue(k, nextLine);
       } else {
         const col = p - this.lineStart;
         if (c === DASH && isBlank(s.charCodeAt(p + 1))) value = this.parseSeq(col, p);
@@ -471,6 +473,24 @@ class Reader {
     seq.range = this.closeRange(dashAt, end, k);
     this.depth--;
     return seq;
+  }
+
+  /**
+   * The value of a `key:` or `-` that ends its line, starting on the current
+   * content line (indented more than `k`, or a sequence at `k`): a block
+   * collection, or a scalar or flow collection (`{}` as Helm's toYaml writes it).
+   * `nextLine`: where the line after the `:` or `-` starts.
+   */
+  private nextLineValue(k: number, nextLine: number): FastNode {
+    const at = this.at;
+    if (this.isSeqIndicator(at)) return this.parseSeq(this.indent, at);
+    const c = this.s.charCodeAt(at);
+    if (c === PIPE || c === GT) bail('block scalar on the line after its key');
+    if (this.startsKey(at)) return this.parseMap(this.indent, at);
+    // The lexer lowers the indentation a plain scalar continues at on some
+    // comment and blank lines (`#c` at column 1): only take one right below its key.
+    if (c !== DQUOTE && c !== SQUOTE && c !== LBRACKET && c !== LBRACE && this.lineStart !== nextLine) bail('plain scalar after blank or comment lines');
+    return this.inlineValue(at, k);
   }
 
   /**

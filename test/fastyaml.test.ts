@@ -246,6 +246,7 @@ const SUBSET_CASES: Record<string, string> = {
   'a key of 1024 characters': `${'k'.repeat(1024)}: 1\n`,
   'a duplicate-looking key that is not one': '1: a\n"1": b\n.nan: c\n.NaN: d\n',
   'keys that are dates': '2001-12-14: a\n2001-12-15: b\n',
+  'values on the line after their key (Helm: toYaml | nindent)': 'securityContext:\n  {}\nresources:\n    {}   # c\n      # d\ntolerations:\n  []\nname:\n  web\nq:\n  # c\n\n  "x"\nseq:\n-\n  [a]\n-\n  b\n',
   'nesting at the depth limit': `${Array.from({ length: 100 }, (_, i) => `${' '.repeat(i)}k:`).join('\n')} 1\n`,
   'plain scalars with indicators inside': 'a: x&y *z !w\nb: a,b[c]{d}\nc: -x\nd: ?y\ne: :z\nf: a#b\ng: 50%\nh: x|y>z\n',
 };
@@ -356,6 +357,9 @@ const BAIL_CASES: [string, string, RegExp][] = [
   ['a comma', 'a: ,x\n', /reserved/],
   ['a closing bracket', 'a: ]\n', /reserved/],
   ['a key without a colon', 'a: 1\nb\n', /implicit/],
+  // `#c` at column 1 lowers the indentation the next plain scalar continues at: `a\n  a` is one key.
+  ['a plain value after a comment line, on the line after its key', 'n:\n  name:\n #c\n    a\n  a: ""\n', /plain scalar after/],
+  ['a block scalar on the line after its key', 'a:\n  |\n  x\n', /block scalar on the line/],
   ['a quoted scalar that is not a key', '"a"\n', /key/],
   ['block collections nested too deep', `${Array.from({ length: 101 }, (_, i) => `${' '.repeat(i)}k:`).join('\n')} 1\n`, /deep/],
   ['flow collections nested too deep', `a: ${'['.repeat(100)}${']'.repeat(100)}\n`, /deep/],

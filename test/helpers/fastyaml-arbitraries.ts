@@ -186,7 +186,14 @@ export function render(root: FyNode, lay: Layout): string {
     switch (node.t) {
       case 'scalar':
       case 'flow':
-        out.push(`${head}${pad(1 + (chance(0.1) ? 1 : 0))}${node.text}${sameLineComment()}`);
+        if (chance(0.08)) {
+          // on the next line, as Helm's `toYaml | nindent` writes `{}`
+          out.push(`${head.replace(/ +$/, '')}${sameLineComment()}`);
+          trivia(indent);
+          out.push(`${pad(indent + step())}${node.text}${sameLineComment()}`);
+        } else {
+          out.push(`${head}${pad(1 + (chance(0.1) ? 1 : 0))}${node.text}${sameLineComment()}`);
+        }
         trivia(indent);
         return;
       case 'empty':
