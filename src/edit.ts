@@ -198,7 +198,7 @@ export class DocumentEditor {
       return;
     }
     // Block: `key:` or `key: null` followed by lines; write the collection below the key.
-    const col = column(this.text, keyNode.range[0]);
+    const col = keyColumn(this.text, keyNode.range[0]);
     const start = v?.range && v.range[1] > v.range[0] ? v.range[0] : this.colonEnd(keyNode.range[1]);
     const end = v?.range && v.range[1] > v.range[0] ? v.range[1] : start;
     // Remove a trailing space before the value, then put the block on the next lines.
@@ -237,7 +237,7 @@ export class DocumentEditor {
     const first = map.items[0] as Pair;
     const firstKey = first.key as Node;
     if (!firstKey?.range || !isScalar(firstKey)) throw new UneditableError('complex mapping key');
-    const col = column(this.text, firstKey.range[0]);
+    const col = keyColumn(this.text, firstKey.range[0]);
     const at = lineStartAfter(this.text, textEnd(last));
     const lines: string[] = [];
     for (const [k, v] of entries) lines.push(...this.entryLines(k, v, col));
@@ -368,6 +368,16 @@ function lineStartAfter(text: string, end: number): number {
   if (end > 0 && text[end - 1] === '\n') return end;
   const nl = text.indexOf('\n', end);
   return nl < 0 ? text.length : nl + 1;
+}
+
+/**
+ * Column of the key that starts at `offset`, counting its properties: in
+ * `&a key: v` or `!!str key: v` the entry starts where the anchor or tag does.
+ */
+function keyColumn(text: string, offset: number): number {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const before = text.slice(lineStart, offset).replace(/(?:[&!]\S*[ \t]+)+$/, '');
+  return column(text, lineStart + before.length);
 }
 
 /** Column of `offset` on its line. */

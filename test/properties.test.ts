@@ -406,6 +406,13 @@ metadata:
 `;
 found('%YAML and %TAG directives stay with the document they open', directives(''), undefined, directives('\n  annotations:\n    eks.tke.cloud.tencent.com/ipvs-udp-timeout: "120s"'));
 
+found(
+  'entries added after keys with an anchor or a tag start where those properties start',
+  '&a apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - !!str name: istio-proxy\n',
+  undefined,
+  '&a apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - !!str name: istio-proxy\nmetadata:\n  annotations:\n    eks.tke.cloud.tencent.com/ipvs-udp-timeout: "120s"\n',
+);
+
 Found.run();
 
 /** Bugs the properties found outside the files this suite may fix; un-skip when fixing. */
