@@ -16,14 +16,17 @@
  * its text at node offsets, as eksfit does.
  *
  * The subset: block mappings and sequences (compact `- key: v` items,
- * sequences flush with their key), single-line flow collections, plain and
- * quoted scalars on one line, block scalars (`|`, `>`, chomping and
- * indentation indicators), comments, blank lines, CRLF, a leading BOM, a
- * `---` line (with a comment) and a final `...` line. Anything else - anchors,
- * aliases, tags, directives, complex or merge keys, multi-line plain, quoted
- * or flow scalars, tabs, duplicate keys, empty values next to comments, any
- * syntax error - makes it return `undefined`: call `parseDocument` then. That
- * fallback is always safe; a wrong tree never is, so in doubt it bails.
+ * sequences flush with their key, a value on the line after its `key:` or
+ * `-`), single-line flow collections, plain and quoted scalars on one line,
+ * block scalars (`|`, `>`, chomping and indentation indicators), comments,
+ * blank lines, CRLF, a leading BOM, a `---` line (with a comment) and a final
+ * `...` line. Anything else - anchors, aliases, tags, directives, complex or
+ * merge keys, multi-line plain, quoted or flow scalars, tabs, duplicate keys,
+ * empty values next to comments, empty sequence items, nesting deeper than
+ * MAX_DEPTH, any syntax error - makes it return `undefined`: call
+ * `parseDocument` then. That fallback is always safe; a wrong tree never is,
+ * so in doubt it bails. A Document it returns has no errors or warnings (the
+ * library would have reported none), no aliases and at most MAX_DEPTH levels.
  */
 import * as yaml from 'yaml';
 import type { Document, Pair, Scalar, ScalarTag, YAMLMap, YAMLSeq } from 'yaml';

@@ -247,6 +247,8 @@ const SUBSET_CASES: Record<string, string> = {
   'a duplicate-looking key that is not one': '1: a\n"1": b\n.nan: c\n.NaN: d\n',
   'keys that are dates': '2001-12-14: a\n2001-12-15: b\n',
   'values on the line after their key (Helm: toYaml | nindent)': 'securityContext:\n  {}\nresources:\n    {}   # c\n      # d\ntolerations:\n  []\nname:\n  web\nq:\n  # c\n\n  "x"\nseq:\n-\n  [a]\n-\n  b\n',
+  'a root sequence with trailing comments and indented ones': '- a\n   # part of a\n- b: 1\n  # two: stays in the mapping\n- - c\n  # two: stays in the inner sequence\n- d\n# zero\n',
+  'comments and blank lines only after the document': 'a:\n  b: 1\n\n# c\n    # c\n\n',
   'nesting at the depth limit': `${Array.from({ length: 100 }, (_, i) => `${' '.repeat(i)}k:`).join('\n')} 1\n`,
   'plain scalars with indicators inside': 'a: x&y *z !w\nb: a,b[c]{d}\nc: -x\nd: ?y\ne: :z\nf: a#b\ng: 50%\nh: x|y>z\n',
 };
@@ -468,8 +470,8 @@ Corpus('the bench stream of 8,000 resources: read, not bailed on', async () => {
   assert.ok(rate < 0.01, `bail-out rate ${rate}`);
 });
 
-Corpus('test/fixtures/*/input.yaml and examples/**/*.yaml', () => {
-  const files = [...yamlFiles('test/fixtures').filter((f) => /input\.yaml$/.test(f)), ...yamlFiles('examples')];
+Corpus('test/fixtures/**/*.yaml (inputs, expectations, policies, hostile input) and examples/**/*.yaml', () => {
+  const files = [...yamlFiles('test/fixtures'), ...yamlFiles('examples')];
   const t = tally(documentsOf(files));
   console.log(`  fixtures and examples: ${files.length} files, ${t.docs} documents, ${t.same} read; bailed: ${JSON.stringify(Object.fromEntries(t.bails))}`);
   assert.ok(t.same > t.docs / 2);
