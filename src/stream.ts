@@ -8,7 +8,7 @@
  * concatenation of all segments is the input, exactly: a segment nobody edits
  * is written back as it came.
  */
-import { isAlias, isCollection, isPair, Parser, parseDocument, type Alias, type Document, type Node, type YAMLError } from 'yaml';
+import { isAlias, isCollection, isPair, isScalar, Parser, parseDocument, type Alias, type Document, type Node, type YAMLError } from 'yaml';
 import { InputError, type SourcePosition } from './errors.ts';
 import { fastParse, MAX_DEPTH } from './fastyaml.ts';
 
@@ -147,13 +147,15 @@ export const MAX_ALIAS_COUNT = 100;
 /**
  * Refuses documents that would exhaust the stack or the memory of whatever
  * reads them next: nesting deeper than MAX_NESTING (aliases expanded), an
- * alias that repeats a node containing itself, and alias expansion beyond
- * MAX_ALIAS_COUNT (a "billion laughs" bomb).
+ * alias that repeats a node containing itself or names no anchor, alias
+ * expansion beyond MAX_ALIAS_COUNT (a "billion laughs" bomb), and a merge key
+ * (<<) that merges something other than mappings.
  */
 function checkShape(segment: Segment, doc: Document.Parsed): void {
   const heights = new Map<Node, number>();
   const open = new Set<Node>();
   let firstAlias: Alias | undefined;
+  let firstMerge: Node | undefined;
   const tooDeep = (at: Node | undefined): InputError =>
     new InputError(`nested more than ${MAX_NESTING} levels deep`, positionOf(segment, at?.range?.[0] ?? 0));
   // Height of `node` (1 for a scalar) when it sits at `depth`; `via` is the alias being expanded, if any.
@@ -161,11 +163,15 @@ function checkShape(segment: Segment, doc: Document.Parsed): void {
     if (isAlias(node)) {
       firstAlias ??= node;
       const target = node.resolve(doc);
-      if (!target) return 1;
+      // (The yaml library reports no error for it, and would throw when reading the value.)
+      if (!target) throw new InputError(`alias *${node.source} has no anchor &${node.source} before it`, positionOf(segment, node.range?.[0] ?? 0));
       if (open.has(target)) throw new InputError(`alias *${node.source} repeats a node that contains it (a cycle)`, positionOf(segment, node.range?.[0] ?? 0));
       return height(target, depth, via ?? node);
     }
-    if (isPair(node)) return Math.max(height(node.key, depth, via), height(node.value, depth, via));
+    if (isPair(node)) {
+      if (isScalar(node.key) && (node.key.value === '<<' || typeof node.key.value === 'symbol')) firstMerge ??= node.key;
+      return Math.max(height(node.key, depth, via), height(node.value, depth, via));
+    }
     if (!isCollection(node)) return 1;
     if (depth > MAX_NESTING) throw tooDeep(via ?? node);
     const known = heights.get(node);
@@ -181,12 +187,17 @@ function checkShape(segment: Segment, doc: Document.Parsed): void {
     return h + 1;
   };
   height(doc.contents, 1, undefined);
-  if (!firstAlias) return;
+  if (!firstAlias && !firstMerge) return;
+  // Reading the value is what expands aliases and applies merge keys: do it once here.
   try {
     doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
-    if (!(e instanceof ReferenceError)) throw e;
-    throw new InputError(`aliases expand too much (more than ${MAX_ALIAS_COUNT} times per node: an alias bomb?)`, positionOf(segment, firstAlias.range?.[0] ?? 0));
+    if (!(e instanceof Error) || e instanceof InputError) throw e;
+    if (/Excessive alias count/.test(e.message)) {
+      throw new InputError(`aliases expand too much (more than ${MAX_ALIAS_COUNT} times per node: an alias bomb?)`, positionOf(segment, firstAlias?.range?.[0] ?? 0));
+    }
+    // A merge key (<<) whose value is not a mapping, or an alias of one.
+    throw new InputError(firstLine(e.message), positionOf(segment, (firstMerge ?? firstAlias)?.range?.[0] ?? 0));
   }
 }
 

@@ -521,6 +521,19 @@ Stream('parseSegment refuses what would exhaust the next reader, with positions'
   assert.ok(parseSegment(splitSegments(`a: ${'['.repeat(250)}${']'.repeat(250)}\n`)[0] as never), '250 levels are fine');
 });
 
+Stream('parseSegment refuses an alias with no anchor and a merge key of something other than mappings', () => {
+  const fail = (text: string, message: string): void => {
+    const [seg] = splitSegments(text, 'x.yaml');
+    assert.throws(() => parseSegment(seg as never), (e: Error) => String(e) === message);
+  };
+  fail('kind: Pod\nx: *nope\n', 'x.yaml:2:4: alias *nope has no anchor &nope before it');
+  fail('<<: *a\nkind: Pod\n', 'x.yaml:1:5: alias *a has no anchor &a before it');
+  fail('a: &a 1\nb:\n  <<: *a\n', 'x.yaml:3:3: Merge sources must be maps or map aliases');
+  fail('b:\n  <<: [1, 2]\n', 'x.yaml:2:3: Merge sources must be maps or map aliases');
+  const ok = parseSegment(splitSegments('base: &b {x: 1}\nc:\n  <<: [*b]\n  z: 2\n')[0] as never).doc.toJS() as { c: { x: number; z: number } };
+  assert.equal(ok.c, { x: 1, z: 2 }, 'a merge of mappings is fine');
+});
+
 Stream('decodeUtf8 refuses characters YAML does not allow, and points at a cut-short sequence where it starts', () => {
   const fail = (bytes: Uint8Array, message: string): void => {
     assert.throws(() => decodeUtf8(bytes, 'x.yaml'), (e: Error) => String(e) === message);
