@@ -129,6 +129,11 @@ function parseSlowly(segment: Segment): ParsedSegment {
     if (e instanceof Error && !(e instanceof InputError) && /Maximum call stack size exceeded/.test(e.message)) {
       throw new InputError(`nested more than ${MAX_NESTING} levels deep`, positionOf(segment, deepestPoint(segment.text)));
     }
+    // The library throws on a few inputs instead of reporting them ("\U00110000" is no code point).
+    if (e instanceof RangeError && /code point/i.test(e.message)) {
+      const at = /\\U[0-9A-Fa-f]{8}/.exec(segment.text)?.index ?? 0;
+      throw new InputError(`invalid escape: ${e.message}`, positionOf(segment, at));
+    }
     throw e;
   }
 }

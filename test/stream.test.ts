@@ -52,6 +52,16 @@ parse('reports syntax errors with file, line and column of the whole stream', ()
   }
 });
 
+parse('an escape beyond Unicode is an input error with its position, not a crash', () => {
+  try {
+    parseSegment(splitSegments('a: 1\nb: "\\U00110000"\n', 'x.yaml')[0]!);
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, InputError);
+    assert.equal((e as InputError).position, { file: 'x.yaml', line: 2, column: 5 });
+  }
+});
+
 parse('duplicate keys are returned, not thrown', () => {
   const p = parseSegment(splitSegments('a: 1\na: 2\n')[0]!);
   assert.is(p.duplicateKeys.length, 1);
