@@ -37,31 +37,10 @@ if (!process.argv.includes('--no-bundle')) {
       b.onResolve({ filter: /^yaml$/ }, () => ({ path: join(root, 'node_modules/yaml/browser/index.js') }));
     },
   };
-  await build({
-    entryPoints: [join(root, 'src/main.ts')],
-    plugins: [yamlEsm],
-    outfile: join(root, 'dist/eksfit.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    minify: false,
-    legalComments: 'none',
-    // Bundled CommonJS dependencies (yaml) require Node built-ins.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
-  await build({
-    entryPoints: [join(root, 'src/snapshot.ts')],
-    plugins: [yamlEsm],
-    outfile: join(root, 'dist/eksfit-snapshot.cjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  const common = { bundle: true, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning', plugins: [yamlEsm] };
+  await build({ ...common, entryPoints: [join(root, 'src/main.ts')], outfile: join(root, 'dist/eksfit.mjs'), format: 'esm' });
+  // The snapshot entry must be a single CommonJS script.
+  await build({ ...common, entryPoints: [join(root, 'src/snapshot.ts')], outfile: join(root, 'dist/eksfit-snapshot.cjs'), format: 'cjs' });
   const { spawnSync } = await import('node:child_process');
   const { rmSync, realpathSync } = await import('node:fs');
   const blob = join(root, 'dist/eksfit.blob');
