@@ -104,6 +104,15 @@ export function parseSegment(segment: Segment): ParsedSegment {
   return parseSlowly(segment);
 }
 
+/**
+ * Throws the InputError parseSegment would throw, for a document that passes
+ * through untouched (duplicate keys are then no error).
+ */
+export function checkSyntax(segment: Segment): void {
+  if (fastParse(segment.text, { prettyErrors: false })) return;
+  parseSlowly(segment);
+}
+
 /** parseSegment with the yaml library: anything the fast reader leaves. */
 function parseSlowly(segment: Segment): ParsedSegment {
   try {

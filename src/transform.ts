@@ -15,7 +15,7 @@ import { planPorts, portUses } from './ports.ts';
 import { keyPath, result, toKrm, type Result } from './results.ts';
 import { globMatch, matchesLabels } from './selector.ts';
 import { serviceOf, ServiceIndex, type ServiceView } from './services.ts';
-import { parseSegment, positionOf, splitSegments, type ParsedSegment, type Segment } from './stream.ts';
+import { checkSyntax, parseSegment, positionOf, splitSegments, type ParsedSegment, type Segment } from './stream.ts';
 import { objectOf, stringMap, workloadOf, type KObject, type Workload } from './workload.ts';
 import { fastParse } from './fastyaml.ts';
 import { runChecks, withoutIgnored } from './checks.ts';
@@ -72,7 +72,12 @@ export function transform(sources: readonly Source[], options: TransformOptions 
   // Parse only what must be looked at: a document whose top-level kind is known
   // and cannot matter (a ConfigMap, a Secret, a CRD...) passes through as text.
   const kinds = (options.policy ?? options.fallbackPolicy ?? defaultPolicy()).kinds;
-  const all = docs.map((d) => ({ ...d, parsed: mustRead(d.segment.text, kinds) ? parseSegment(d.segment) : undefined }));
+  const all = docs.map((d) => {
+    if (mustRead(d.segment.text, kinds)) return { ...d, parsed: parseSegment(d.segment) };
+    // Still refuse malformed YAML (with its position), but keep nothing of it.
+    checkSyntax(d.segment);
+    return { ...d, parsed: undefined };
+  });
   const parsed = all.filter((d): d is Doc & { parsed: ParsedSegment } => d.parsed !== undefined);
 
   const krm = sources.length === 1 && isResourceList(parsed);
