@@ -238,7 +238,7 @@ export class DocumentEditor {
     const firstKey = first.key as Node;
     if (!firstKey?.range || !isScalar(firstKey)) throw new UneditableError('complex mapping key');
     const col = keyColumn(this.text, firstKey.range[0]);
-    const at = lineStartAfter(this.text, textEnd(last));
+    const at = lineStartAfter(this.text, textEnd(this.text, last));
     const lines: string[] = [];
     for (const [k, v] of entries) lines.push(...this.entryLines(k, v, col));
     const needsEol = at === this.text.length && !this.text.endsWith('\n');
@@ -260,7 +260,7 @@ export class DocumentEditor {
     const last = seq.items[seq.items.length - 1] as Node | undefined;
     if (!last?.range) throw new UneditableError('empty block sequence');
     const col = column(this.text, seq.range[0]);
-    const at = lineStartAfter(this.text, textEnd(last));
+    const at = lineStartAfter(this.text, textEnd(this.text, last));
     const lines: string[] = [];
     for (const item of items) lines.push(...this.seqItemLines(item, col));
     const needsEol = at === this.text.length && !this.text.endsWith('\n');
@@ -335,7 +335,7 @@ export function findPair(map: YAMLMap, key: string): Pair | undefined {
  * library's node ends, range[2] and, for block collections, range[1], run on
  * over trailing comments, blank lines and even the next line's indentation.)
  */
-function textEnd(last: Pair | Node): number {
+function textEnd(text: string, last: Pair | Node): number {
   let node: unknown = last;
   for (;;) {
     if (isPair(node)) {
@@ -360,7 +360,13 @@ function textEnd(last: Pair | Node): number {
   }
   const range = (node as Node | null)?.range;
   if (!range) throw new UneditableError('node without position');
-  return range[1];
+  const end = range[1];
+  // A block scalar that keeps its final line breaks (`|+`, `>+`) at the very end of a text
+  // with no line break of its own: a line added after it would add an empty line to it.
+  if (isScalar(node) && (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') && end === text.length && !text.endsWith('\n')) {
+    if (/^[|>][0-9-]*\+/.test(text.slice(range[0], range[0] + 4))) throw new UneditableError('the document ends inside a block scalar that keeps its last line breaks');
+  }
+  return end;
 }
 
 /** Offset of the start of the line after offset `end` (or `end` when it already is one). */

@@ -413,6 +413,15 @@ found(
   '&a apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - !!str name: istio-proxy\nmetadata:\n  annotations:\n    eks.tke.cloud.tencent.com/ipvs-udp-timeout: "120s"\n',
 );
 
+const keptTail = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: istio-proxy\n  x-extra:\n    a: >+\n      first line\n      ';
+found(
+  'a document that ends inside a block scalar keeping its line breaks, with no line break of its own, is left unchanged',
+  keptTail,
+  policyOf({ preset: 'none', rules: [{ name: 'r', placement: 'superNode' }] }),
+  keptTail,
+  /keeps its last line breaks/,
+);
+
 Found.run();
 
 /** Bugs the properties found outside the files this suite may fix; un-skip when fixing. */
