@@ -377,12 +377,13 @@ function lineStartAfter(text: string, end: number): number {
 }
 
 /**
- * Column of the key that starts at `offset`, counting its properties: in
- * `&a key: v` or `!!str key: v` the entry starts where the anchor or tag does.
+ * Column of the entry whose key starts at `offset`, counting its properties
+ * and indicator: in `&a key: v`, `!!str key: v` or `? key` the entry starts
+ * where the anchor, the tag or the `?` does.
  */
 function keyColumn(text: string, offset: number): number {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
-  const before = text.slice(lineStart, offset).replace(/(?:[&!]\S*[ \t]+)+$/, '');
+  const before = text.slice(lineStart, offset).replace(/(?:[&!]\S*[ \t]+|\?[ \t]+)+$/, '');
   return column(text, lineStart + before.length);
 }
 

@@ -422,6 +422,13 @@ found(
   /keeps its last line breaks/,
 );
 
+found(
+  'entries added to a mapping whose first key is explicit (`? key`) start at the `?`',
+  '?  a\nkind: Pod\nspec:\n  containers: [{name: istio-proxy}]\n',
+  undefined,
+  '?  a\nkind: Pod\nspec:\n  containers: [{name: istio-proxy}]\nmetadata:\n  annotations:\n    eks.tke.cloud.tencent.com/ipvs-udp-timeout: "120s"\n',
+);
+
 Found.run();
 
 /** Bugs the properties found outside the files this suite may fix; un-skip when fixing. */
