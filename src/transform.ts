@@ -2,8 +2,8 @@
  * The pure core: `transform(sources, options) -> { output, results }`.
  * It knows nothing of argv, files, stdin or which host called; it reads text,
  * decides changes from the policy, writes them as minimal text edits, checks
- * that the edited text parses back to exactly the intended values, and returns
- * the whole output at once (never a part of it).
+ * (unless told not to) that the edited text parses back to exactly the
+ * intended values, and returns the whole output at once (never a part of it).
  */
 import { isMap, isSeq, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { editText, editValue, type Change, type PlannedChange } from './changes.ts';
@@ -57,8 +57,6 @@ export interface TransformOutput {
 interface Doc {
   readonly segment: Segment;
   readonly parsed?: ParsedSegment;
-  /** For a ResourceList: the list mapping itself. */
-  readonly root?: YAMLMap;
 }
 
 /** Transforms the input: see the module comment. Throws InputError or ConfigError. */
@@ -69,8 +67,9 @@ export function transform(sources: readonly Source[], options: TransformOptions 
     firstOfFile.add(docs.length);
     for (const segment of splitSegments(src.text, src.file)) docs.push({ segment });
   }
-  // Parse only what must be looked at: a document whose top-level kind is known
-  // and cannot matter (a ConfigMap, a Secret, a CRD...) passes through as text.
+  // Analyse only what must be looked at: a document whose top-level kind is
+  // known and cannot matter (a ConfigMap, a Secret, a CRD...) passes through as
+  // text, once its syntax is checked.
   const kinds = (options.policy ?? options.fallbackPolicy ?? defaultPolicy()).kinds;
   const all = docs.map((d) => {
     if (mustRead(d.segment.text, kinds)) return { ...d, parsed: parseSegment(d.segment) };
@@ -80,7 +79,8 @@ export function transform(sources: readonly Source[], options: TransformOptions 
   });
   const parsed = all.filter((d): d is Doc & { parsed: ParsedSegment } => d.parsed !== undefined);
 
-  const krm = sources.length === 1 && isResourceList(parsed);
+  // A ResourceList is a KRM call only when it is the one document of the input.
+  const krm = sources.length === 1 && parsed.length === all.length && isResourceList(parsed);
   const objects: KObject[] = [];
   let policy = options.policy;
   let policyError: ConfigError | undefined;
@@ -131,8 +131,8 @@ export function transform(sources: readonly Source[], options: TransformOptions 
 
   if (policyError) {
     const results = policyError.problems.map((p) => result('error', undefined, `invalid functionConfig: ${p}`));
-    const all2 = [result('error', undefined, policyError.message), ...results];
-    return { mode: 'krm', ...render(all, [], all2, rlDoc), results: all2, policyError, input: all.map((d) => d.segment.text).join('') };
+    const errors = [result('error', undefined, policyError.message), ...results];
+    return { mode: 'krm', ...render(all, [], errors, rlDoc), results: errors, policyError, input: all.map((d) => d.segment.text).join('') };
   }
   const pol = policy ?? options.fallbackPolicy ?? defaultPolicy();
   const plan = planAll(objects, pol, options.namespace ?? 'default');

@@ -64,6 +64,15 @@ cli('--diff over several files shows only the edits, not the --- that joins them
   assert.ok(changed.some((l) => l.includes('ipvs-udp-timeout')), out.stdout);
 });
 
+cli('a ResourceList next to other documents is a stream, not a KRM call', async () => {
+  const rl = `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- ${POD.replace(/\n(?=.)/g, '\n  ')}`;
+  const out = await runCli(['-q'], `${rl}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n`);
+  assert.is(out.code, 0, out.stderr);
+  assert.match(out.stdout, 'ipvs-udp-timeout', 'its items are still fitted, like a List');
+  assert.not.match(out.stdout, 'results:');
+  assert.ok(out.stdout.endsWith('---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n'));
+});
+
 cli('a missing file is a usage error', async () => {
   const out = await runCli(['nope.yaml']);
   assert.is(out.code, 2);
