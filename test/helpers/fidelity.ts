@@ -178,8 +178,11 @@ export function maySelect(o: Ownership, value: unknown): boolean {
 export function withoutOwned(o: Ownership, value: unknown): unknown {
   const copy = unshared(value);
   for (const obj of objectsOf(copy)) {
-    if (String(obj.kind) === 'Service' && o.remap && isRecord(obj.spec) && Array.isArray(obj.spec.ports)) {
-      for (const p of obj.spec.ports) if (isRecord(p)) delete p.targetPort;
+    if (String(obj.kind) === 'Service' && o.remap) {
+      if (isRecord(obj.spec) && Array.isArray(obj.spec.ports)) for (const p of obj.spec.ports) if (isRecord(p)) delete p.targetPort;
+      // prometheus.io/port-style annotations of a Service selecting a remapped Pod follow it.
+      const md = isRecord(obj.metadata) ? obj.metadata : undefined;
+      if (md && isRecord(md.annotations)) for (const k of Object.keys(md.annotations)) if (/(^|[./])port$/.test(k)) delete md.annotations[k];
     }
     const row = kindRow(o, obj);
     if (!row) continue;
@@ -194,8 +197,9 @@ export function withoutOwned(o: Ownership, value: unknown): unknown {
         }
       }
       prune(md, 'annotations');
-      prune(t, 'metadata');
     }
+    prune(t, 'metadata');
+    if (o.placement && t.spec === null) delete t.spec;
     const spec = isRecord(t.spec) ? t.spec : undefined;
     if (!spec) continue;
     if (o.placement) {
@@ -204,6 +208,7 @@ export function withoutOwned(o: Ownership, value: unknown): unknown {
       if (Array.isArray(spec.tolerations)) spec.tolerations = spec.tolerations.filter((x) => !(isRecord(x) && x.key === `${EKS}eklet`));
       prune(spec, 'tolerations');
       stripAffinity(spec);
+      prune(t, 'spec');
     }
     if (o.remap) {
       for (const list of ['containers', 'initContainers']) {
