@@ -228,8 +228,7 @@ export class DocumentEditor {
       const parts = entries.map(([k, v]) => `${keyText(k)}: ${flowText(v)}`);
       let at = close;
       while (at > map.range[0] + 1 && /[ \t\r\n]/.test(this.text[at - 1] as string)) at--;
-      const sep = map.items.length > 0 ? (this.text[at - 1] === ',' ? ' ' : ', ') : '';
-      this.edits.push({ start: at, end: at, insert: sep + parts.join(', ') });
+      this.edits.push({ start: at, end: at, insert: this.flowSeparator(at, map.items.length > 0) + parts.join(', ') });
       return;
     }
     const last = map.items[map.items.length - 1];
@@ -245,6 +244,17 @@ export class DocumentEditor {
     this.edits.push({ start: at, end: at, insert: (needsEol ? this.eol : '') + lines.join(this.eol) + this.eol, depth: 2 * col });
   }
 
+  /**
+   * What goes before new items inserted at `at` in a flow collection: nothing in
+   * an empty one, else a comma (a space after a trailing comma). An earlier
+   * insertion at the same place counts as an item.
+   */
+  private flowSeparator(at: number, hasItems: boolean): string {
+    if (this.edits.some((e) => e.start === at && e.end === at)) return ', ';
+    if (!hasItems) return '';
+    return this.text[at - 1] === ',' ? ' ' : ', ';
+  }
+
   private insertSeqItems(seq: YAMLSeq, items: readonly NewValue[]): void {
     this.refuseRepeated(seq);
     if (!seq.range) throw new UneditableError('sequence without position');
@@ -253,8 +263,7 @@ export class DocumentEditor {
       if (close < seq.range[0]) throw new UneditableError('flow sequence without ]');
       let at = close;
       while (at > seq.range[0] + 1 && /[ \t\r\n]/.test(this.text[at - 1] as string)) at--;
-      const sep = seq.items.length > 0 ? (this.text[at - 1] === ',' ? ' ' : ', ') : '';
-      this.edits.push({ start: at, end: at, insert: sep + items.map(flowText).join(', ') });
+      this.edits.push({ start: at, end: at, insert: this.flowSeparator(at, seq.items.length > 0) + items.map(flowText).join(', ') });
       return;
     }
     const last = seq.items[seq.items.length - 1] as Node | undefined;

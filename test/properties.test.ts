@@ -429,6 +429,21 @@ found(
   '?  a\nkind: Pod\nspec:\n  containers: [{name: istio-proxy}]\nmetadata:\n  annotations:\n    eks.tke.cloud.tencent.com/ipvs-udp-timeout: "120s"\n',
 );
 
+const flowSpec = (spec: string): string => `apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: ${spec}\n`;
+const placed = 'nodeSelector: {node.kubernetes.io/instance-type: "eklet"}, tolerations: [{key: "eks.tke.cloud.tencent.com/eklet", operator: "Exists", effect: "NoSchedule"}]';
+found(
+  'two entries added to one empty flow mapping are separated by a comma',
+  flowSpec('{}'),
+  policyOf({ preset: 'none', rules: [{ name: 'r', placement: 'superNode' }] }),
+  flowSpec(`{${placed}}`),
+);
+found(
+  'two entries added to a flow mapping with a trailing comma are separated by a comma',
+  flowSpec('{containers: [],}'),
+  policyOf({ preset: 'none', rules: [{ name: 'r', placement: 'superNode' }] }),
+  flowSpec(`{containers: [], ${placed}}`),
+);
+
 Found.run();
 
 /** Bugs the properties found outside the files this suite may fix; un-skip when fixing. */
