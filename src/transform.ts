@@ -572,7 +572,7 @@ export function joinFiles(texts: readonly string[], firstOfFile: ReadonlySet<num
       // A byte-order mark is allowed only at the start of a stream.
       t = t.replace(/^\uFEFF/, '');
       if (!out.endsWith('\n')) out += '\n';
-      if (/^%/.test(t)) {
+      if (/^(?:[ \t]*(?:#[^\n]*)?\r?\n)*%/.test(t)) {
         // A directive may only follow a document ended by `...`.
         if (!/(?:^|\n)\.\.\.[ \t]*(?:#[^\n]*)?\r?\n$/.test(out)) out += '...\n';
       } else if (!/^---(?:[ \t]|\r?\n|$)/.test(t)) out += '---\n';

@@ -126,9 +126,7 @@ Fidelity('the same input gives the same bytes and the same results on every run'
 
 Fidelity('several files: each keeps its documents, in order, joined by ---', () => {
   fc.assert(
-    fc.property(fc.array(stream, { minLength: 2, maxLength: 3 }), maybePolicy, (files, spec) => {
-      // A byte-order mark or a directive opening a later file: see the known bugs below.
-      const texts = files.map((t, i) => (i > 0 ? t.replace(/^\uFEFF/, '').replace(/^[\s\S]*?(?=^---)/m, (prefix) => prefix.replace(/^%[^\n]*\n/gm, '')) : t));
+    fc.property(fc.array(stream, { minLength: 2, maxLength: 3 }), maybePolicy, (texts, spec) => {
       const policy = spec ? loadPolicy(spec.doc, 'generated') : undefined;
       const out = transform(
         texts.map((text, i) => ({ file: `f${i}.yaml`, text })),
@@ -446,10 +444,10 @@ found(
 
 Found.run();
 
-/** Bugs the properties found outside the files this suite may fix; un-skip when fixing. */
-const Known = suite('known bugs (skipped)');
+/** Joining files: what the several-files property found in src/transform.ts (fixed in 54c9914). */
+const Join = suite('joining files');
 
-Known.skip('src/transform.ts: a later file that starts with a byte-order mark keeps its first key (the BOM is dropped when files are joined)', () => {
+Join('a later file that starts with a byte-order mark keeps its first key (the BOM is dropped when files are joined)', () => {
   const out = transform([
     { file: 'a.yaml', text: POD_A },
     { file: 'b.yaml', text: `\uFEFF${POD_A}` },
@@ -457,7 +455,7 @@ Known.skip('src/transform.ts: a later file that starts with a byte-order mark ke
   assert.equal(splitDocs(out).map((d) => identity(valueOf(d.replace(/^\uFEFF/, '')))), [identity(valueOf(POD_A)), identity(valueOf(POD_A))]);
 });
 
-Known.skip('src/transform.ts: a later file that starts with %YAML is joined with ... (a directive cannot follow a document without one)', () => {
+Join('a later file that starts with %YAML is joined with ... (a directive cannot follow a document without one)', () => {
   const out = transform([
     { file: 'a.yaml', text: POD_A },
     { file: 'b.yaml', text: `%YAML 1.1\n---\n${POD_A}` },
@@ -465,4 +463,14 @@ Known.skip('src/transform.ts: a later file that starts with %YAML is joined with
   assert.equal(splitDocs(out).map((d) => identity(valueOf(d))), [identity(valueOf(POD_A)), identity(valueOf(POD_A))]);
 });
 
-Known.run();
+Join('a later file whose %YAML directive follows comments is joined with ... too', () => {
+  const out = transform([
+    { file: 'a.yaml', text: POD_A },
+    { file: 'b.yaml', text: `# a comment\n\n%YAML 1.1\n---\n${POD_A}` },
+  ]).output;
+  const docs = splitDocs(out).map((d) => valueOf(d)).filter((v) => v !== null);
+  assert.equal(docs.map(identity), [identity(valueOf(POD_A)), identity(valueOf(POD_A))]);
+  assert.match(out, /# a comment\n/);
+});
+
+Join.run();
