@@ -423,13 +423,18 @@ function planPlacement(w: Workload, rule: Rule): PlannedChange[] {
     // A toleration with no key and operator Exists tolerates every taint.
     const tolerated = tols.some((t: unknown) => isObject(t) && (t.key === EKLET_TAINT || ((t.key === undefined || t.key === null || t.key === '') && t.operator === 'Exists')));
     if (!tolerated) {
-      const specNode = nodeAtPath(w, ['spec']);
-      if (specNode) {
-        const toleration = { key: EKLET_TAINT, operator: 'Exists', effect: 'NoSchedule' };
+      const toleration = { key: EKLET_TAINT, operator: 'Exists', effect: 'NoSchedule' };
+      const added = result('info', subject, `toleration ${EKLET_TAINT}:NoSchedule added`, { field: { path: keyPath([...tp, 'spec', 'tolerations']), proposedValue: JSON.stringify(toleration) }, tags });
+      const selector = out.pop();
+      if (!nodeAtPath(w, ['spec']) && selector) {
+        // No Pod spec yet: create it once, with the node selector and the toleration.
         out.push({
-          change: { op: 'append', obj: w.obj, path: [...tp, 'spec'], key: 'tolerations', items: [toleration] },
-          results: [result('info', subject, `toleration ${EKLET_TAINT}:NoSchedule added`, { field: { path: keyPath([...tp, 'spec', 'tolerations']), proposedValue: JSON.stringify(toleration) }, tags })],
+          change: { op: 'entries', obj: w.obj, path: [...tp, 'spec'], entries: [['nodeSelector', { [INSTANCE_TYPE]: 'eklet' }], ['tolerations', [toleration]]] },
+          results: [...selector.results, added],
         });
+      } else {
+        if (selector) out.push(selector);
+        out.push({ change: { op: 'append', obj: w.obj, path: [...tp, 'spec'], key: 'tolerations', items: [toleration] }, results: [added] });
       }
     }
   } else if (rule.placement === 'avoidSuperNode') {
@@ -548,10 +553,18 @@ function render(
       }
     }
     changed = editor.changed;
+    if ((changed || all.length > 0) && d.parsed.duplicateKeys.length > 0) {
+      throw new InputError('duplicate mapping key in the ResourceList', d.parsed.duplicateKeys[0]);
+    }
     if (all.length > 0) {
       const rlObj = { docIndex: docIndexOfRl, path: [], node: d.parsed.doc.contents as YAMLMap } as unknown as KObject;
       const change: Change = { op: 'append', obj: rlObj, path: [], key: 'results', items: toKrm(all) as never[] };
-      editText(editor, change);
+      try {
+        editText(editor, change);
+      } catch (e) {
+        if (!(e instanceof UneditableError)) throw e;
+        throw new InputError(`cannot add results to this ResourceList: ${e.message}`, positionOf(d.segment, (d.parsed.doc.contents as YAMLMap).range?.[0] ?? 0));
+      }
       applied.push(change);
     }
     texts[docIndexOfRl] = verified(d, editor, applied, verify);
