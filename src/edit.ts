@@ -245,6 +245,24 @@ export class DocumentEditor {
   }
 
   /**
+   * Inserts entries as the first ones of a block mapping whose first key
+   * starts its line (a ResourceList's `results` when the end of the document
+   * cannot take new lines).
+   */
+  prependEntries(map: YAMLMap, entries: readonly (readonly [string, NewValue])[]): void {
+    this.refuseRepeated(map);
+    const firstKey = (map.items[0] as Pair | undefined)?.key as Node | undefined;
+    if (map.flow || !firstKey?.range || !isScalar(firstKey)) throw new UneditableError('not a block mapping with a plain first key');
+    const start = firstKey.range[0];
+    let lineStart = this.text.lastIndexOf('\n', start - 1) + 1;
+    if (lineStart === 0 && this.text.startsWith('\uFEFF')) lineStart = 1; // the byte-order mark stays first
+    if (!/^[ ]*$/.test(this.text.slice(lineStart, start))) throw new UneditableError('the first key does not start its line');
+    const lines: string[] = [];
+    for (const [k, v] of entries) lines.push(...this.entryLines(k, v, start - lineStart));
+    this.edits.push({ start: lineStart, end: lineStart, insert: lines.join(this.eol) + this.eol });
+  }
+
+  /**
    * What goes before new items inserted at `at` in a flow collection: nothing in
    * an empty one, else a comma (a space after a trailing comma). An earlier
    * insertion at the same place counts as an item.

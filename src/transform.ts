@@ -559,11 +559,19 @@ function render(
     if (all.length > 0) {
       const rlObj = { docIndex: docIndexOfRl, path: [], node: d.parsed.doc.contents as YAMLMap } as unknown as KObject;
       const change: Change = { op: 'append', obj: rlObj, path: [], key: 'results', items: toKrm(all) as never[] };
+      const rl = d.parsed.doc.contents as YAMLMap;
       try {
         editText(editor, change);
       } catch (e) {
         if (!(e instanceof UneditableError)) throw e;
-        throw new InputError(`cannot add results to this ResourceList: ${e.message}`, positionOf(d.segment, (d.parsed.doc.contents as YAMLMap).range?.[0] ?? 0));
+        // The end cannot take new lines (a block scalar that keeps its line breaks ends the text): put results first.
+        try {
+          if (rl.has('results')) throw e;
+          editor.prependEntries(rl, [['results', toKrm(all) as never[]]]);
+        } catch (e2) {
+          if (!(e2 instanceof UneditableError)) throw e2;
+          throw new InputError(`cannot add results to this ResourceList: ${e.message}`, positionOf(d.segment, rl.range?.[0] ?? 0));
+        }
       }
       applied.push(change);
     }
