@@ -308,18 +308,7 @@ function planWorkload(
         );
       }
     }
-    if (rule.egress?.claimDeletePolicy) {
-      // The delete policy only means something for an EIP that EKS creates (eip-attributes).
-      const eip = wants.some(([k]) => k === ANNOTATIONS.eipAttributes) || desired.has(ANNOTATIONS.eipAttributes) || w.annotations[ANNOTATIONS.eipAttributes] !== undefined;
-      if (eip) wants.push([ANNOTATIONS.eipClaimDeletePolicy, rule.egress.claimDeletePolicy]);
-      else {
-        results.push(
-          result('warning', subject, `rule ${JSON.stringify(rule.name)}: egress.claimDeletePolicy not written: the Pod gets no EIP from EKS (no ${ANNOTATIONS.eipAttributes}), so it would do nothing`, {
-            tags: { rule: rule.name },
-          }),
-        );
-      }
-    }
+    if (rule.egress?.claimDeletePolicy) wants.push([ANNOTATIONS.eipClaimDeletePolicy, rule.egress.claimDeletePolicy]);
     if (rule.ports && rule !== portsRule) {
       const avoid = rule.ports.avoid;
       if (!rule.preset && portsRule && portUses(w).some((u) => avoid.includes(u.port))) {
@@ -345,6 +334,18 @@ function planWorkload(
       }
       desired.set(key, { value, rule });
     }
+  }
+
+  // The delete policy only means something for an EIP that EKS creates (eip-attributes),
+  // decided on the final state so that a second run decides the same.
+  const claim = desired.get(ANNOTATIONS.eipClaimDeletePolicy);
+  if (claim && !desired.has(ANNOTATIONS.eipAttributes) && w.annotations[ANNOTATIONS.eipAttributes] === undefined) {
+    desired.delete(ANNOTATIONS.eipClaimDeletePolicy);
+    results.push(
+      result('warning', subject, `rule ${JSON.stringify(claim.rule.name)}: egress.claimDeletePolicy not written: the Pod gets no EIP from EKS (no ${ANNOTATIONS.eipAttributes}), so it would do nothing`, {
+        tags: { rule: claim.rule.name },
+      }),
+    );
   }
 
   const entries: [string, string][] = [];
