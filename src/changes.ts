@@ -4,7 +4,7 @@
  * (what is written) and to a plain copy of the document (what the written text
  * must parse back to), so every edit is checked before anything is output.
  */
-import { isMap, isSeq, type Node } from 'yaml';
+import { isMap } from 'yaml';
 import { DocumentEditor, type NewValue } from './edit.ts';
 import type { KObject } from './workload.ts';
 import { nodeAt } from './workload.ts';
@@ -115,7 +115,3 @@ function ensurePath(root: unknown, path: readonly (string | number)[]): Record<s
   return cur as Record<string, unknown>;
 }
 
-/** True when `node` exists and is a sequence. */
-export function isSeqNode(node: Node | undefined): boolean {
-  return node !== undefined && isSeq(node);
-}

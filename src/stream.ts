@@ -75,10 +75,6 @@ function isMarker(text: string, at: number, ch: string): boolean {
   return next === undefined || next === ' ' || next === '\t' || next === '\n' || next === '\r';
 }
 
-/** True when a segment holds nothing but blank lines, comments and markers. */
-export function isEmptySegment(text: string): boolean {
-  return !/^(?!---(?:[ \t]|\r?$)|\.\.\.(?:[ \t]|\r?$)|[ \t]*(?:#|\r?$)|\uFEFF)/m.test(text.replace(/^\uFEFF/, ''));
-}
 
 /** A parsed segment. `doc` offsets point into `segment.text`. */
 export interface ParsedSegment {

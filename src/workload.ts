@@ -3,7 +3,7 @@
  * Pod template (labels, annotations, containers, ports) read from a plain
  * snapshot, with the YAML nodes kept for editing.
  */
-import { isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
+import { isMap, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
 import type { KindTable, WorkloadKind } from './kinds.ts';
 import type { ResourceRef, Subject } from './results.ts';
 import { isObject } from './policy.ts';
@@ -160,7 +160,3 @@ export function nodeAt(root: Node, path: readonly (string | number)[]): Node | u
   return node;
 }
 
-/** True when `node` is a scalar (the only thing eksfit replaces in place). */
-export function isScalarNode(node: Node | undefined): boolean {
-  return node !== undefined && isScalar(node);
-}
