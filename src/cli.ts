@@ -98,9 +98,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       ...(fallbackPolicy ? { fallbackPolicy } : {}),
       ...(namespace ? { namespace } : {}),
       verify: shouldVerify(sources, io.env.EKSFIT_VERIFY),
+      strict: Boolean(args.strict),
     });
-    let results: readonly Result[] = out.results;
-    if (args.strict) results = results.map((r) => (r.severity === 'warning' ? { ...r, severity: 'error' as const } : r));
+    // transform already made the policy's warnings errors (for a ResourceList's results); this catches the rest.
+    const results: readonly Result[] = args.strict ? out.results.map((r) => (r.severity === 'warning' ? { ...r, severity: 'error' as const } : r)) : out.results;
     const errors = results.some((r) => r.severity === 'error');
     // In stream mode an error result means nothing is written to standard output.
     const failed = errors && out.mode === 'stream' && !args.check && !args.diff;

@@ -40,6 +40,8 @@ export interface TransformOptions {
    * CLI turns it off for large inputs (see cli.ts).
    */
   readonly verify?: boolean;
+  /** Warnings become errors (`--strict`), also in a ResourceList's results. */
+  readonly strict?: boolean;
 }
 
 export interface TransformOutput {
@@ -135,7 +137,8 @@ export function transform(sources: readonly Source[], options: TransformOptions 
     return { mode: 'krm', ...render(all, [], errors, rlDoc), results: errors, policyError, input: all.map((d) => d.segment.text).join('') };
   }
   const pol = policy ?? options.fallbackPolicy ?? defaultPolicy();
-  const plan = planAll(objects, pol, options.namespace ?? 'default');
+  const planned = planAll(objects, pol, options.namespace ?? 'default');
+  const plan = options.strict ? { ...planned, results: planned.results.map((r) => (r.severity === 'warning' ? { ...r, severity: 'error' as const } : r)) } : planned;
   const rendered = render(all, plan.changes, plan.results, krm ? rlDoc : undefined, firstOfFile, options.verify ?? true);
   const input = joinFiles(all.map((d) => d.segment.text), firstOfFile);
   return { mode: krm ? 'krm' : 'stream', output: rendered.output, results: rendered.results, changed: rendered.changed, input };
