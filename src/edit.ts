@@ -170,7 +170,7 @@ export class DocumentEditor {
     if (this.repeated) return this.repeated;
     const out: [number, number, string][] = [];
     if (/(?:^|[\s[{,])\*[^\s,[\]{}]/.test(this.text)) {
-      const doc = parseDocument(this.text, { version: '1.1' });
+      const doc = parseDocument(this.text, { version: '1.1', logLevel: 'error' });
       const names = new Set<string>();
       visit(doc, { Alias: (_, alias) => void names.add(alias.source) });
       visit(doc, {

@@ -116,6 +116,8 @@ function parseSlowly(segment: Segment): ParsedSegment {
       version: '1.1',
       keepSourceTokens: false,
       prettyErrors: false,
+      // Errors are ours to report; the library must not print warnings (e.g. collection keys) itself.
+      logLevel: 'error',
     });
     const duplicateKeys: SourcePosition[] = [];
     for (const err of doc.errors) {

@@ -613,7 +613,7 @@ function verified(d: { segment: Segment; parsed: ParsedSegment }, editor: Docume
   if (!editor.changed) return d.segment.text;
   if (!verify) return text;
   // The fast reader is held to parseDocument's exact output by its differential tests.
-  const again = fastParse(text) ?? parseDocument(text, { version: '1.1' });
+  const again = fastParse(text) ?? parseDocument(text, { version: '1.1', logLevel: 'error' });
   if (again.errors.length > 0) throw new Error(`internal: edited document does not parse: ${again.errors[0]?.message}`);
   let expected = d.parsed.doc.toJS({ maxAliasCount: 100 }) as unknown;
   for (const c of applied) expected = editValue(expected, c);
