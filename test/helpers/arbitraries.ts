@@ -572,7 +572,8 @@ export const stream: fc.Arbitrary<string> = streamSpec.map(renderStream);
 // Rendering
 
 /** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
+/** mulberry32: a small seeded PRNG, so a layout drawn from a seed is repeatable. */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -16,6 +16,7 @@
  * its shape while it shrinks.
  */
 import fc from 'fast-check';
+import { prng } from './arbitraries.ts';
 
 // ---------------------------------------------------------------------------
 // The tree
@@ -127,17 +128,6 @@ export const fyRoot: fc.Arbitrary<FyNode> = fc
 // ---------------------------------------------------------------------------
 // Layout
 
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Layout {
   readonly seed: number;
