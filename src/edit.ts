@@ -100,19 +100,13 @@ export class DocumentEditor {
       const key = path[i] as string;
       const pair = findPair(current, key);
       if (!pair) {
-        const rest = path.slice(i + 1);
-        let value: NewValue = Object.fromEntries(entries) as NewMap;
-        for (let j = rest.length - 1; j >= 0; j--) value = { [rest[j] as string]: value };
-        this.insertEntries(current, [[key, value]]);
+        this.insertEntries(current, [[key, nested(path.slice(i + 1), entries)]]);
         return;
       }
       const v = pair.value as Node | null;
       if (v === null || (isScalar(v) && (v.value === null || v.value === undefined))) {
         // `annotations:` with no value, or `annotations: null`: replace the null.
-        let value: NewValue = Object.fromEntries(entries) as NewMap;
-        const rest = path.slice(i + 1);
-        for (let j = rest.length - 1; j >= 0; j--) value = { [rest[j] as string]: value };
-        this.replaceNullValue(current, pair, value);
+        this.replaceNullValue(current, pair, nested(path.slice(i + 1), entries));
         return;
       }
       if (!isMap(v)) throw new UneditableError(`${path.slice(0, i + 1).join('.')} is not a mapping`);
@@ -321,6 +315,13 @@ export class DocumentEditor {
     if (lines[0] !== undefined) lines[0] = `${pad}- ${lines[0].slice(col + 2)}`;
     return lines;
   }
+}
+
+/** `entries` as a mapping, wrapped in one mapping per key of `path` (outermost first). */
+function nested(path: readonly string[], entries: readonly (readonly [string, NewValue])[]): NewValue {
+  let value: NewValue = Object.fromEntries(entries) as NewMap;
+  for (let j = path.length - 1; j >= 0; j--) value = { [path[j] as string]: value };
+  return value;
 }
 
 /**

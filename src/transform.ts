@@ -515,6 +515,8 @@ function render(
   let changed = false;
   const pending: Result[] = [];
   const docIndexOfRl = rlDoc ? docs.findIndex((d) => d.segment === rlDoc.segment) : -1;
+  // The ResourceList's own editor: its item edits are made here, its results below.
+  let rlEdits: { editor: DocumentEditor; applied: Change[] } | undefined;
   for (const [docIndex, list] of byDoc) {
     const d = docs[docIndex] as { segment: Segment; parsed: ParsedSegment };
     if (d.parsed.duplicateKeys.length > 0) {
@@ -534,7 +536,10 @@ function render(
         results.push(result('warning', p.change.obj.subject, `left unchanged: ${e.message} (eksfit edits only what it can edit without rewriting the document)`));
       }
     }
-    if (docIndex === docIndexOfRl) continue; // written below, with the results
+    if (docIndex === docIndexOfRl) {
+      rlEdits = { editor, applied };
+      continue; // written below, with the results
+    }
     if (!editor.changed) continue;
     texts[docIndex] = verified(d, editor, applied, verify);
     changed = true;
@@ -544,18 +549,7 @@ function render(
 
   if (rlDoc) {
     const d = rlDoc;
-    const editor = new DocumentEditor(d.segment.text, { aliasFree: d.parsed.fast === true });
-    const applied: Change[] = [];
-    for (const p of byDoc.get(docIndexOfRl) ?? []) {
-      const mark = editor.edits.length;
-      try {
-        editText(editor, p.change);
-        applied.push(p.change);
-      } catch (e) {
-        if (!(e instanceof UneditableError)) throw e;
-        editor.edits.length = mark;
-      }
-    }
+    const { editor, applied } = rlEdits ?? { editor: new DocumentEditor(d.segment.text, { aliasFree: d.parsed.fast === true }), applied: [] };
     changed = editor.changed;
     if ((changed || all.length > 0) && d.parsed.duplicateKeys.length > 0) {
       throw new InputError('duplicate mapping key in the ResourceList', d.parsed.duplicateKeys[0]);
