@@ -27,4 +27,4 @@ for (const doc of docs) {
 // write synchronously and completely: process.stdout to a file or pipe may be
 // asynchronous, and exiting early must not cut the output
 const buf = Buffer.from(out, 'utf8');
-for (let off = 0; off < buf.length; ) off += writeSync(1, buf, off, buf.length - off);
+for (let off = 0; off < buf.length;) off += writeSync(1, buf, off, buf.length - off);

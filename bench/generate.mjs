@@ -26,7 +26,20 @@ export function prng(seed) {
 }
 
 const TEAMS = ['payments', 'search', 'identity', 'catalog', 'billing', 'ledger', 'notify', 'media'];
-const WORDS = ['api', 'worker', 'gateway', 'indexer', 'auth', 'cart', 'orders', 'profile', 'feed', 'ingest', 'render', 'quota'];
+const WORDS = [
+  'api',
+  'worker',
+  'gateway',
+  'indexer',
+  'auth',
+  'cart',
+  'orders',
+  'profile',
+  'feed',
+  'ingest',
+  'render',
+  'quota',
+];
 const IMAGES = ['registry.example.com', 'ghcr.example.org', 'mirror.internal:5000'];
 const CPU = ['50m', '100m', '250m', '500m'];
 const MEM = ['64Mi', '128Mi', '256Mi', '512Mi'];

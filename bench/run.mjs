@@ -29,7 +29,17 @@
 //   the whole bench stays within --budget (default 210 s), between 3 and 15.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +50,11 @@ const ROOT = path.dirname(BENCH);
 const OUT = path.join(BENCH, 'out');
 const started = performance.now();
 // the commit measured: read before the runs, others may commit while they go on
-const commitAtStart = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: path.dirname(path.dirname(fileURLToPath(import.meta.url))), encoding: 'utf8' }).stdout?.trim() || null;
+const commitAtStart =
+  spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
+    cwd: path.dirname(path.dirname(fileURLToPath(import.meta.url))),
+    encoding: 'utf8',
+  }).stdout?.trim() || null;
 const loadBefore = os.loadavg()[0];
 
 // ---------------------------------------------------------------- options
@@ -66,7 +80,10 @@ function parseArgs(argv) {
   const o = { runs: null, quick: false, sizes: [160, 800, 8000], timeout: 30, budget: 210, mem: 'auto', build: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [flag, inline] =
+      a.startsWith('--') && a.includes('=')
+        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+        : [a, undefined];
     const value = () => {
       const v = inline ?? argv[++i];
       if (v === undefined) {
@@ -91,7 +108,9 @@ function parseArgs(argv) {
         o.quick = true;
         break;
       case '--sizes':
-        o.sizes = value().split(',').map((s) => Math.floor(num(s, 1)));
+        o.sizes = value()
+          .split(',')
+          .map((s) => Math.floor(num(s, 1)));
         break;
       case '--timeout':
         o.timeout = num(value(), 1);
@@ -148,7 +167,10 @@ if (!standIn && opts.build) {
   const stale = !existsSync(dist) || (existsSync(src) && newestMtime(src) > statSync(dist).mtimeMs);
   if (stale) {
     log('building dist/eksfit.mjs (npm run build)');
-    const b = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    const b = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     if (b.status !== 0) {
       log('the build failed; fix it or pass --no-build');
       process.exit(1);
@@ -162,8 +184,12 @@ if (!existsSync(eksfitBin)) {
 
 // Children find this same `node` first, so bin/eksfit (#!/usr/bin/env node)
 // runs on the Node.js the bench itself runs on.
-const childEnv = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` };
-for (const k of ['EKSFIT_CONFIG', 'KUSTOMIZE_PLUGIN_CONFIG_STRING', 'NODE_OPTIONS', 'EKSFIT_BENCH_RSS_FILE']) delete childEnv[k];
+const childEnv = {
+  ...process.env,
+  PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
+};
+for (const k of ['EKSFIT_CONFIG', 'KUSTOMIZE_PLUGIN_CONFIG_STRING', 'NODE_OPTIONS', 'EKSFIT_BENCH_RSS_FILE'])
+  delete childEnv[k];
 
 function which(name) {
   if (name.includes('/')) return existsSync(name) ? path.resolve(name) : null;
@@ -198,21 +224,63 @@ for (const size of opts.sizes) {
   );
   inputs[size] = { file, kdir, bytes: Buffer.byteLength(text), expect };
 }
-log(`inputs in ${path.relative(ROOT, OUT)}/: ${opts.sizes.map((s) => `${s} resources (${(inputs[s].bytes / 1e6).toFixed(2)} MB)`).join(', ')}`);
+log(
+  `inputs in ${path.relative(ROOT, OUT)}/: ${opts.sizes.map((s) => `${s} resources (${(inputs[s].bytes / 1e6).toFixed(2)} MB)`).join(', ')}`,
+);
 
 // ---------------------------------------------------------------- commands
 
 const startupRepeat = opts.quick ? 2 : 3;
 const commands = [
-  { id: 'node', label: 'node -e 0', size: null, argv: [process.execPath, '-e', '0'], node: true, repeat: startupRepeat },
-  { id: 'eksfit-1', label: 'eksfit, 1 Deployment (stdin)', size: 1, argv: [eksfitBin], stdin: oneDeployment, node: true, eksfit: true, repeat: startupRepeat },
+  {
+    id: 'node',
+    label: 'node -e 0',
+    size: null,
+    argv: [process.execPath, '-e', '0'],
+    node: true,
+    repeat: startupRepeat,
+  },
+  {
+    id: 'eksfit-1',
+    label: 'eksfit, 1 Deployment (stdin)',
+    size: 1,
+    argv: [eksfitBin],
+    stdin: oneDeployment,
+    node: true,
+    eksfit: true,
+    repeat: startupRepeat,
+  },
 ];
 for (const size of opts.sizes) {
   const { file, kdir } = inputs[size];
-  commands.push({ id: `eksfit-${size}`, label: 'eksfit (recommended preset)', size, argv: [eksfitBin], stdin: file, node: true, eksfit: true, repeat: 1 });
-  commands.push({ id: `baseline-${size}`, label: 'yaml parse + serialise baseline', size, argv: [process.execPath, path.join(BENCH, 'baseline.mjs')], stdin: file, node: true, repeat: 1 });
+  commands.push({
+    id: `eksfit-${size}`,
+    label: 'eksfit (recommended preset)',
+    size,
+    argv: [eksfitBin],
+    stdin: file,
+    node: true,
+    eksfit: true,
+    repeat: 1,
+  });
+  commands.push({
+    id: `baseline-${size}`,
+    label: 'yaml parse + serialise baseline',
+    size,
+    argv: [process.execPath, path.join(BENCH, 'baseline.mjs')],
+    stdin: file,
+    node: true,
+    repeat: 1,
+  });
   if (kubectl && !(opts.quick && size >= 8000)) {
-    commands.push({ id: `kustomize-${size}`, label: 'kubectl kustomize (commonAnnotations)', size, argv: [kubectl, 'kustomize', kdir], node: false, repeat: 1 });
+    commands.push({
+      id: `kustomize-${size}`,
+      label: 'kubectl kustomize (commonAnnotations)',
+      size,
+      argv: [kubectl, 'kustomize', kdir],
+      node: false,
+      repeat: 1,
+    });
   }
 }
 
@@ -232,7 +300,9 @@ else if (memMethod === 'gnu-time' && !gnuTimeWorks()) {
   log('--mem gnu-time: /usr/bin/time is not GNU time (apt-get install time)');
   process.exit(2);
 }
-log(`peak memory via ${memMethod === 'gnu-time' ? 'GNU time %M' : 'Node preload (maxRSS) and /proc VmHWM sampling for non-Node children'}`);
+log(
+  `peak memory via ${memMethod === 'gnu-time' ? 'GNU time %M' : 'Node preload (maxRSS) and /proc VmHWM sampling for non-Node children'}`,
+);
 
 // ---------------------------------------------------------------- one run
 
@@ -279,7 +349,11 @@ function runOnce(cmd, { capture = null, mem = false } = {}) {
       if (memMethod === 'gnu-time') {
         argv = ['/usr/bin/time', '-f', '%M %U %S', '-o', memFile, ...argv];
       } else if (cmd.node) {
-        env = { ...childEnv, NODE_OPTIONS: `--require ${JSON.stringify(path.join(BENCH, 'maxrss.cjs'))}`, EKSFIT_BENCH_RSS_FILE: memFile };
+        env = {
+          ...childEnv,
+          NODE_OPTIONS: `--require ${JSON.stringify(path.join(BENCH, 'maxrss.cjs'))}`,
+          EKSFIT_BENCH_RSS_FILE: memFile,
+        };
       }
     }
     const t0 = performance.now();
@@ -313,13 +387,16 @@ function runOnce(cmd, { capture = null, mem = false } = {}) {
           // gone already
         }
       }
-      setTimeout(() => {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // gone already
-        }
-      }, mem && memMethod === 'gnu-time' ? 2000 : 0);
+      setTimeout(
+        () => {
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            // gone already
+          }
+        },
+        mem && memMethod === 'gnu-time' ? 2000 : 0,
+      );
     }, opts.timeout * 1000);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -347,7 +424,12 @@ function runOnce(cmd, { capture = null, mem = false } = {}) {
         peakKiB = Number.isFinite(kib) ? kib : null;
         cpuS = Number.isFinite(user + sys) ? user + sys : null;
       } else if (mem && memMethod === 'node' && cmd.node && existsSync(memFile)) {
-        peakKiB = Math.max(...readFileSync(memFile, 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[1]) || 0));
+        peakKiB = Math.max(
+          ...readFileSync(memFile, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => Number(l.split(' ')[1]) || 0),
+        );
       } else if (mem && memMethod === 'node' && !cmd.node) {
         peakKiB = sampledKiB || null;
       }
@@ -382,9 +464,12 @@ function checkOutput(cmd, r, capture) {
     facts.tcpTimeoutAnnotations = count(out, /eks\.tke\.cloud\.tencent\.com\/ipvs-tcp-timeout:/g);
     facts.udpTimeoutAnnotations = count(out, /eks\.tke\.cloud\.tencent\.com\/ipvs-udp-timeout:/g);
     facts.expected = { metricsPort: exp.metricsPort, tcpTimeout: exp.grpc, udpTimeout: exp.istio };
-    if (facts.metricsPortAnnotations !== exp.metricsPort) problems.push(`${facts.metricsPortAnnotations} metrics-port annotations, expected ${exp.metricsPort}`);
-    if (facts.tcpTimeoutAnnotations !== exp.grpc) problems.push(`${facts.tcpTimeoutAnnotations} ipvs-tcp-timeout annotations, expected ${exp.grpc}`);
-    if (facts.udpTimeoutAnnotations !== exp.istio) problems.push(`${facts.udpTimeoutAnnotations} ipvs-udp-timeout annotations, expected ${exp.istio}`);
+    if (facts.metricsPortAnnotations !== exp.metricsPort)
+      problems.push(`${facts.metricsPortAnnotations} metrics-port annotations, expected ${exp.metricsPort}`);
+    if (facts.tcpTimeoutAnnotations !== exp.grpc)
+      problems.push(`${facts.tcpTimeoutAnnotations} ipvs-tcp-timeout annotations, expected ${exp.grpc}`);
+    if (facts.udpTimeoutAnnotations !== exp.istio)
+      problems.push(`${facts.udpTimeoutAnnotations} ipvs-udp-timeout annotations, expected ${exp.istio}`);
   }
   if (cmd.id.startsWith('kustomize-')) {
     facts.benchAnnotations = count(out, /eksfit\.dev\/bench: "1"/g);
@@ -394,7 +479,9 @@ function checkOutput(cmd, r, capture) {
 
 // ---------------------------------------------------------------- run it
 
-const stats = new Map(commands.map((c) => [c.id, { samples: [], peakKiB: null, cpuS: null, warmupMs: null, timedOut: false, check: null }]));
+const stats = new Map(
+  commands.map((c) => [c.id, { samples: [], peakKiB: null, cpuS: null, warmupMs: null, timedOut: false, check: null }]),
+);
 
 log(`warm-up: one checked run of each of ${commands.length} commands (timeout ${opts.timeout} s)`);
 for (const cmd of commands) {
@@ -496,7 +583,17 @@ function ratio(name, a, b, field, goal) {
   const sa = stats.get(a)?.samples;
   const sb = stats.get(b)?.samples;
   if (field === 'medianMs' && sa?.length && sa.length === sb?.length) paired = median(sa.map((t, i) => t / sb[i]));
-  return { name, numerator: a, denominator: b, field, value, paired, goal, met: value === null ? null : value <= goal, note };
+  return {
+    name,
+    numerator: a,
+    denominator: b,
+    field,
+    value,
+    paired,
+    goal,
+    met: value === null ? null : value <= goal,
+    note,
+  };
 }
 
 const ratios = [
@@ -509,7 +606,9 @@ const ratios = [
 
 function osName() {
   try {
-    return /PRETTY_NAME="?([^"\n]*)/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? `${os.type()} ${os.release()}`;
+    return (
+      /PRETTY_NAME="?([^"\n]*)/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? `${os.type()} ${os.release()}`
+    );
   } catch {
     return `${os.type()} ${os.release()}`;
   }
@@ -528,7 +627,9 @@ const machine = {
   eksfit: firstLine([eksfitBin, '--version']),
   eksfitBin: path.relative(ROOT, eksfitBin),
   commit: commitAtStart,
-  srcChanged: Boolean(spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim()),
+  srcChanged: Boolean(
+    spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim(),
+  ),
   standIn,
 };
 
@@ -536,7 +637,12 @@ const json = {
   date: new Date().toISOString(),
   machine,
   options: { runs, startupRepeat, quick: opts.quick, timeoutS: opts.timeout, memory: memMethod },
-  inputs: Object.fromEntries(opts.sizes.map((s) => [s, { file: path.relative(ROOT, inputs[s].file), bytes: inputs[s].bytes, expect: inputs[s].expect }])),
+  inputs: Object.fromEntries(
+    opts.sizes.map((s) => [
+      s,
+      { file: path.relative(ROOT, inputs[s].file), bytes: inputs[s].bytes, expect: inputs[s].expect },
+    ]),
+  ),
   results,
   ratios,
   totalSeconds: (performance.now() - started) / 1000,
@@ -544,10 +650,32 @@ const json = {
 };
 writeFileSync(path.join(OUT, 'results.json'), `${JSON.stringify(json, null, 2)}\n`);
 
-const fmtMs = (r) => (r.timedOut ? `> ${r.timeoutMs}` : r.medianMs === null ? 'n/a' : r.medianMs < 100 ? r.medianMs.toFixed(1) : r.medianMs.toFixed(0));
+const fmtMs = (r) =>
+  r.timedOut
+    ? `> ${r.timeoutMs}`
+    : r.medianMs === null
+      ? 'n/a'
+      : r.medianMs < 100
+        ? r.medianMs.toFixed(1)
+        : r.medianMs.toFixed(0);
 const fmtMiB = (r) => (r.peakMiB === null ? 'n/a' : `${r.peakIsLowerBound ? '≥ ' : ''}${r.peakMiB.toFixed(1)}`);
-const fmtRange = (r) => (r.minMs === null ? '' : `${r.minMs.toFixed(r.minMs < 100 ? 1 : 0)}–${r.maxMs.toFixed(r.maxMs < 100 ? 1 : 0)}`);
-const rows = results.map((r) => [r.command, r.resources === null ? '–' : String(r.resources), fmtMs(r), fmtRange(r), fmtMiB(r), String(r.runs), r.timedOut ? 'killed at timeout' : r.check?.ok === false ? 'FAILED' : r.failures ? `${r.failures} failed run(s)` : 'ok']);
+const fmtRange = (r) =>
+  r.minMs === null ? '' : `${r.minMs.toFixed(r.minMs < 100 ? 1 : 0)}–${r.maxMs.toFixed(r.maxMs < 100 ? 1 : 0)}`;
+const rows = results.map((r) => [
+  r.command,
+  r.resources === null ? '–' : String(r.resources),
+  fmtMs(r),
+  fmtRange(r),
+  fmtMiB(r),
+  String(r.runs),
+  r.timedOut
+    ? 'killed at timeout'
+    : r.check?.ok === false
+      ? 'FAILED'
+      : r.failures
+        ? `${r.failures} failed run(s)`
+        : 'ok',
+]);
 const head = ['command', 'resources', 'median ms', 'min–max ms', 'peak MiB', 'runs', 'check'];
 const ratioRows = ratios.map((q) => [
   q.name,
@@ -560,12 +688,20 @@ const ratioHead = ['goal', 'measured', 'paired', 'target', ''];
 
 function textTable(headRow, body, rightFrom) {
   const widths = headRow.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (r) => r.map((c, i) => (i >= rightFrom && i < r.length - 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r) =>
+    r
+      .map((c, i) => (i >= rightFrom && i < r.length - 1 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(headRow), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 function mdTable(headRow, body) {
   const esc = (c) => c.replace(/\|/g, '\\|');
-  return [`| ${headRow.map(esc).join(' | ')} |`, `|${headRow.map(() => ' --- ').join('|')}|`, ...body.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+  return [
+    `| ${headRow.map(esc).join(' | ')} |`,
+    `|${headRow.map(() => ' --- ').join('|')}|`,
+    ...body.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
 }
 
 const machineLine = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node.js ${machine.node}${machine.kubectl ? `, kubectl ${machine.kubectl.replace(/^Client Version:\s*/, '')}` : ''}`;
@@ -584,5 +720,8 @@ process.stdout.write(
 );
 writeFileSync(
   path.join(OUT, 'results.md'),
-  `${mdTable(head.slice(0, 6), rows.map((r) => r.slice(0, 6)))}\n\n${mdTable(ratioHead.slice(0, 4).concat(['met']), ratioRows)}\n\nMeasured on: ${machineLine}. ${footer}\n`,
+  `${mdTable(
+    head.slice(0, 6),
+    rows.map((r) => r.slice(0, 6)),
+  )}\n\n${mdTable(ratioHead.slice(0, 4).concat(['met']), ratioRows)}\n\nMeasured on: ${machineLine}. ${footer}\n`,
 );

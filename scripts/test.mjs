@@ -13,19 +13,24 @@ function step(cmd, args) {
 
 step('node', ['scripts/build.mjs']);
 step('npx', ['tsc', '--noEmit']);
-const uvu = spawnSync('npx', ['uvu', 'test', '-r', 'tsx', '-i', 'fixtures', '-i', 'helpers', '-i', 'fuzz', ...process.argv.slice(2)], {
-  stdio: ['inherit', 'pipe', 'inherit'],
-  // Every edit of every test is parsed back and checked, whatever the input size.
-  // Property suites draw from a fixed seed, so a run is repeatable and CI cannot
-  // fail by chance; PROPERTY_RANDOM=1 (or PROPERTY_SEED=n) explores further.
-  env: {
-    ...process.env,
-    EKSFIT_VERIFY: '1',
-    ...(process.env.PROPERTY_SEED || process.env.PROPERTY_RANDOM === '1' ? {} : { PROPERTY_SEED: '20261127' }),
+step('npx', ['prettier', '--check', '--log-level=warn', '.']);
+const uvu = spawnSync(
+  'npx',
+  ['uvu', 'test', '-r', 'tsx', '-i', 'fixtures', '-i', 'helpers', '-i', 'fuzz', ...process.argv.slice(2)],
+  {
+    stdio: ['inherit', 'pipe', 'inherit'],
+    // Every edit of every test is parsed back and checked, whatever the input size.
+    // Property suites draw from a fixed seed, so a run is repeatable and CI cannot
+    // fail by chance; PROPERTY_RANDOM=1 (or PROPERTY_SEED=n) explores further.
+    env: {
+      ...process.env,
+      EKSFIT_VERIFY: '1',
+      ...(process.env.PROPERTY_SEED || process.env.PROPERTY_RANDOM === '1' ? {} : { PROPERTY_SEED: '20261127' }),
+    },
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
   },
-  encoding: 'utf8',
-  maxBuffer: 256 * 1024 * 1024,
-});
+);
 process.stdout.write(uvu.stdout ?? '');
 const plain = (uvu.stdout ?? '').replace(/\x1b\[[0-9;]*m/g, '');
 const num = (label) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(plain)?.[1] ?? 0);

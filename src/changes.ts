@@ -114,4 +114,3 @@ function ensurePath(root: unknown, path: readonly (string | number)[]): Record<s
   }
   return cur as Record<string, unknown>;
 }
-

@@ -95,7 +95,12 @@ export interface PodView {
   readonly tp: readonly string[];
   readonly spec: Record<string, unknown>;
   readonly annotations: Readonly<Record<string, string>>;
-  readonly containers: readonly { readonly list: string; readonly index: number; readonly name: string; readonly value: Record<string, unknown> }[];
+  readonly containers: readonly {
+    readonly list: string;
+    readonly index: number;
+    readonly name: string;
+    readonly value: Record<string, unknown>;
+  }[];
 }
 
 /** How many Pods a workload runs at most, and why. */
@@ -134,7 +139,14 @@ export const CHECKS: readonly Check[] = [
           const tolerates = toleratesEklet(p.spec);
           if (inject && tolerates) return [];
           if (inject) {
-            return [{ obj: p.obj, what: `DaemonSet with ${CHECK_ANNOTATIONS.dsInjection}: "true" but no toleration of ${EKLET_TAINT}`, path: keyPath([...p.tp, 'spec', 'tolerations']), advice: `add a toleration {key: ${EKLET_TAINT}, operator: Exists} so that the injected Pods may run on super nodes` }];
+            return [
+              {
+                obj: p.obj,
+                what: `DaemonSet with ${CHECK_ANNOTATIONS.dsInjection}: "true" but no toleration of ${EKLET_TAINT}`,
+                path: keyPath([...p.tp, 'spec', 'tolerations']),
+                advice: `add a toleration {key: ${EKLET_TAINT}, operator: Exists} so that the injected Pods may run on super nodes`,
+              },
+            ];
           }
           return [{ obj: p.obj, what: 'DaemonSet', path: 'kind', currentValue: 'DaemonSet' }];
         }),
@@ -142,14 +154,22 @@ export const CHECKS: readonly Check[] = [
   {
     id: 'hostPort',
     severity: 'warning',
-    message: 'no effect on EKS, where every Pod is its own VM (older versions do not schedule such Pods at all); remove hostPort and reach the Pod through a Service',
+    message:
+      'no effect on EKS, where every Pod is its own VM (older versions do not schedule such Pods at all); remove hostPort and reach the Pod through a Service',
     find: ({ pods }) =>
       pods.flatMap((p) =>
         p.containers.flatMap((c) =>
           list(c.value.ports).flatMap((port, i): Finding[] => {
             const hp = port.hostPort;
             if (hp === undefined || hp === null || hp === 0 || hp === '0') return [];
-            return [{ obj: p.obj, what: `hostPort ${String(hp)} of container ${JSON.stringify(c.name)}`, path: keyPath([...p.tp, 'spec', c.list, c.index, 'ports', i, 'hostPort']), currentValue: String(hp) }];
+            return [
+              {
+                obj: p.obj,
+                what: `hostPort ${String(hp)} of container ${JSON.stringify(c.name)}`,
+                path: keyPath([...p.tp, 'spec', c.list, c.index, 'ports', i, 'hostPort']),
+                currentValue: String(hp),
+              },
+            ];
           }),
         ),
       ),
@@ -157,27 +177,48 @@ export const CHECKS: readonly Check[] = [
   {
     id: 'hostNetwork',
     severity: 'warning',
-    message: "accepted, but it does not behave as on a node: the Pod's VM is its host (probes on 127.0.0.1 are reported failing); remove it unless you have tested the Pod on EKS",
-    find: ({ pods }) => pods.filter((p) => p.spec.hostNetwork === true).map((p) => ({ obj: p.obj, what: 'hostNetwork is true', path: keyPath([...p.tp, 'spec', 'hostNetwork']), currentValue: 'true' })),
+    message:
+      "accepted, but it does not behave as on a node: the Pod's VM is its host (probes on 127.0.0.1 are reported failing); remove it unless you have tested the Pod on EKS",
+    find: ({ pods }) =>
+      pods
+        .filter((p) => p.spec.hostNetwork === true)
+        .map((p) => ({
+          obj: p.obj,
+          what: 'hostNetwork is true',
+          path: keyPath([...p.tp, 'spec', 'hostNetwork']),
+          currentValue: 'true',
+        })),
   },
   {
     id: 'hostPath',
     severity: 'warning',
-    message: 'each Pod runs in its own VM, so the data is not shared with other Pods and is lost when the Pod is rebuilt; use emptyDir for scratch space or a PersistentVolumeClaim for data that must stay',
+    message:
+      'each Pod runs in its own VM, so the data is not shared with other Pods and is lost when the Pod is rebuilt; use emptyDir for scratch space or a PersistentVolumeClaim for data that must stay',
     find: ({ pods }) =>
       pods.flatMap((p) =>
         list(p.spec.volumes).flatMap((v, i): Finding[] => {
           if (!isObject(v.hostPath)) return [];
           const path = typeof v.hostPath.path === 'string' ? v.hostPath.path : '';
-          return [{ obj: p.obj, what: `hostPath volume ${JSON.stringify(String(v.name ?? i))}${path ? ` (${path})` : ''}`, path: keyPath([...p.tp, 'spec', 'volumes', i, 'hostPath']), ...(path ? { currentValue: path } : {}) }];
+          return [
+            {
+              obj: p.obj,
+              what: `hostPath volume ${JSON.stringify(String(v.name ?? i))}${path ? ` (${path})` : ''}`,
+              path: keyPath([...p.tp, 'spec', 'volumes', i, 'hostPath']),
+              ...(path ? { currentValue: path } : {}),
+            },
+          ];
         }),
       ),
   },
   {
     id: 'nodePort',
     severity: 'warning',
-    message: 'serverless clusters do not support NodePort Services; use type ClusterIP inside the cluster, or LoadBalancer for traffic from outside',
-    find: ({ input }) => input.services.filter((s) => s.type === 'NodePort').map((s) => ({ obj: s.obj, what: 'Service type is NodePort', path: 'spec.type', currentValue: 'NodePort' })),
+    message:
+      'serverless clusters do not support NodePort Services; use type ClusterIP inside the cluster, or LoadBalancer for traffic from outside',
+    find: ({ input }) =>
+      input.services
+        .filter((s) => s.type === 'NodePort')
+        .map((s) => ({ obj: s.obj, what: 'Service type is NodePort', path: 'spec.type', currentValue: 'NodePort' })),
   },
   {
     id: 'sysctls',
@@ -189,17 +230,35 @@ export const CHECKS: readonly Check[] = [
         const sc = isObject(p.spec.securityContext) ? p.spec.securityContext : {};
         list(sc.sysctls).forEach((s, i) => {
           const name = String(s.name ?? '');
-          if (!name.startsWith('net.')) out.push({ obj: p.obj, what: `sysctl ${name} in securityContext.sysctls`, path: keyPath([...p.tp, 'spec', 'securityContext', 'sysctls', i, 'name']), currentValue: name });
+          if (!name.startsWith('net.'))
+            out.push({
+              obj: p.obj,
+              what: `sysctl ${name} in securityContext.sysctls`,
+              path: keyPath([...p.tp, 'spec', 'securityContext', 'sysctls', i, 'name']),
+              currentValue: name,
+            });
         });
         const raw = p.annotations[CHECK_ANNOTATIONS.hostSysctls];
         if (raw !== undefined) {
           const path = keyPath([...p.tp, 'metadata', 'annotations', CHECK_ANNOTATIONS.hostSysctls]);
           const parsed = parseJson(raw);
           if (!Array.isArray(parsed) || !parsed.every((e) => isObject(e) && typeof e.name === 'string')) {
-            out.push({ obj: p.obj, what: `Pod annotation ${CHECK_ANNOTATIONS.hostSysctls} is not a JSON list of {name, value}`, path, currentValue: raw, advice: 'write it as JSON, e.g. \'[{"name":"net.core.somaxconn","value":"4096"}]\'' });
+            out.push({
+              obj: p.obj,
+              what: `Pod annotation ${CHECK_ANNOTATIONS.hostSysctls} is not a JSON list of {name, value}`,
+              path,
+              currentValue: raw,
+              advice: 'write it as JSON, e.g. \'[{"name":"net.core.somaxconn","value":"4096"}]\'',
+            });
           } else {
             for (const e of parsed as { name: string }[]) {
-              if (!e.name.startsWith('net.')) out.push({ obj: p.obj, what: `sysctl ${e.name} in Pod annotation ${CHECK_ANNOTATIONS.hostSysctls}`, path, currentValue: raw });
+              if (!e.name.startsWith('net.'))
+                out.push({
+                  obj: p.obj,
+                  what: `sysctl ${e.name} in Pod annotation ${CHECK_ANNOTATIONS.hostSysctls}`,
+                  path,
+                  currentValue: raw,
+                });
             }
           }
         }
@@ -219,7 +278,14 @@ export const CHECKS: readonly Check[] = [
             const q = isObject(res[kind]) ? res[kind] : {};
             const key = Object.keys(q).find((k) => /gpu/i.test(k) && !isZero(q[k]));
             if (key !== undefined) {
-              return [{ obj: p.obj, what: `container ${JSON.stringify(c.name)} ${kind === 'limits' ? 'limits' : 'requests'} ${key} ${String(q[key])}`, path: keyPath([...p.tp, 'spec', c.list, c.index, 'resources', kind, key]), currentValue: String(q[key]) }];
+              return [
+                {
+                  obj: p.obj,
+                  what: `container ${JSON.stringify(c.name)} ${kind === 'limits' ? 'limits' : 'requests'} ${key} ${String(q[key])}`,
+                  path: keyPath([...p.tp, 'spec', c.list, c.index, 'resources', kind, key]),
+                  currentValue: String(q[key]),
+                },
+              ];
             }
           }
         }
@@ -229,54 +295,104 @@ export const CHECKS: readonly Check[] = [
   {
     id: 'retainIp',
     severity: 'warning',
-    message: 'only StatefulSets and bare Pods keep their IP on EKS; remove the annotation, or run the workload as a StatefulSet',
+    message:
+      'only StatefulSets and bare Pods keep their IP on EKS; remove the annotation, or run the workload as a StatefulSet',
     find: ({ pods }) =>
       pods
-        .filter((p) => p.obj.kind !== 'StatefulSet' && p.obj.kind !== 'Pod' && p.annotations[CHECK_ANNOTATIONS.retainIp] !== undefined && p.annotations[CHECK_ANNOTATIONS.retainIp] !== 'false')
-        .map((p) => ({ obj: p.obj, what: `Pod annotation ${CHECK_ANNOTATIONS.retainIp} on a ${p.obj.kind}`, path: keyPath([...p.tp, 'metadata', 'annotations', CHECK_ANNOTATIONS.retainIp]), currentValue: p.annotations[CHECK_ANNOTATIONS.retainIp] as string })),
+        .filter(
+          (p) =>
+            p.obj.kind !== 'StatefulSet' &&
+            p.obj.kind !== 'Pod' &&
+            p.annotations[CHECK_ANNOTATIONS.retainIp] !== undefined &&
+            p.annotations[CHECK_ANNOTATIONS.retainIp] !== 'false',
+        )
+        .map((p) => ({
+          obj: p.obj,
+          what: `Pod annotation ${CHECK_ANNOTATIONS.retainIp} on a ${p.obj.kind}`,
+          path: keyPath([...p.tp, 'metadata', 'annotations', CHECK_ANNOTATIONS.retainIp]),
+          currentValue: p.annotations[CHECK_ANNOTATIONS.retainIp] as string,
+        })),
   },
   {
     id: 'eipConflict',
     severity: 'error',
-    message: 'eip-id-list binds existing EIPs (StatefulSets) while eip-attributes makes EKS create one per Pod; keep only one of them',
+    message:
+      'eip-id-list binds existing EIPs (StatefulSets) while eip-attributes makes EKS create one per Pod; keep only one of them',
     find: ({ pods }) =>
       pods
-        .filter((p) => p.annotations[ANNOTATIONS.eipIdList] !== undefined && p.annotations[ANNOTATIONS.eipAttributes] !== undefined)
-        .map((p) => ({ obj: p.obj, what: `Pod annotations ${ANNOTATIONS.eipIdList} and ${ANNOTATIONS.eipAttributes} together`, path: keyPath([...p.tp, 'metadata', 'annotations', ANNOTATIONS.eipIdList]), currentValue: p.annotations[ANNOTATIONS.eipIdList] as string })),
+        .filter(
+          (p) =>
+            p.annotations[ANNOTATIONS.eipIdList] !== undefined &&
+            p.annotations[ANNOTATIONS.eipAttributes] !== undefined,
+        )
+        .map((p) => ({
+          obj: p.obj,
+          what: `Pod annotations ${ANNOTATIONS.eipIdList} and ${ANNOTATIONS.eipAttributes} together`,
+          path: keyPath([...p.tp, 'metadata', 'annotations', ANNOTATIONS.eipIdList]),
+          currentValue: p.annotations[ANNOTATIONS.eipIdList] as string,
+        })),
   },
   {
     id: 'podAntiAffinity',
     severity: 'warning',
-    message: 'EKS ignores it: every Pod already runs in its own VM; remove it, or make it preferredDuringSchedulingIgnoredDuringExecution, so that the manifest says what happens',
+    message:
+      'EKS ignores it: every Pod already runs in its own VM; remove it, or make it preferredDuringSchedulingIgnoredDuringExecution, so that the manifest says what happens',
     find: ({ pods }) =>
       pods.flatMap((p): Finding[] => {
         const aff = isObject(p.spec.affinity) ? p.spec.affinity : {};
         const anti = isObject(aff.podAntiAffinity) ? aff.podAntiAffinity : {};
         const req = anti.requiredDuringSchedulingIgnoredDuringExecution;
         if (!Array.isArray(req) || req.length === 0) return [];
-        const keys = [...new Set(req.filter(isObject).map((t) => String(t.topologyKey ?? '')).filter(Boolean))];
-        return [{ obj: p.obj, what: `required Pod anti-affinity${keys.length ? ` (topologyKey ${keys.join(', ')})` : ''}`, path: keyPath([...p.tp, 'spec', 'affinity', 'podAntiAffinity', 'requiredDuringSchedulingIgnoredDuringExecution']) }];
+        const keys = [
+          ...new Set(
+            req
+              .filter(isObject)
+              .map((t) => String(t.topologyKey ?? ''))
+              .filter(Boolean),
+          ),
+        ];
+        return [
+          {
+            obj: p.obj,
+            what: `required Pod anti-affinity${keys.length ? ` (topologyKey ${keys.join(', ')})` : ''}`,
+            path: keyPath([
+              ...p.tp,
+              'spec',
+              'affinity',
+              'podAntiAffinity',
+              'requiredDuringSchedulingIgnoredDuringExecution',
+            ]),
+          },
+        ];
       }),
   },
   {
     id: 'externalTrafficPolicy',
     severity: 'warning',
-    message: 'in clusters with GlobalRouter networking, traffic is not forwarded to Pods on super nodes; use Cluster (the default), or keep the backends on ordinary nodes',
+    message:
+      'in clusters with GlobalRouter networking, traffic is not forwarded to Pods on super nodes; use Cluster (the default), or keep the backends on ordinary nodes',
     find: ({ input }) =>
       input.services
         .filter((s) => isObject(s.obj.value.spec) && s.obj.value.spec.externalTrafficPolicy === 'Local')
-        .map((s) => ({ obj: s.obj, what: 'externalTrafficPolicy is Local', path: 'spec.externalTrafficPolicy', currentValue: 'Local' })),
+        .map((s) => ({
+          obj: s.obj,
+          what: 'externalTrafficPolicy is Local',
+          path: 'spec.externalTrafficPolicy',
+          currentValue: 'Local',
+        })),
   },
   {
     id: 'port9100',
     severity: 'warning',
-    message: 'EKS itself listens on port 9100 in every Pod, so the Pod fails to start; add a rule with ports.strategy metricsPort (annotation eks.tke.cloud.tencent.com/metrics-port) or remap',
+    message:
+      'EKS itself listens on port 9100 in every Pod, so the Pod fails to start; add a rule with ports.strategy metricsPort (annotation eks.tke.cloud.tencent.com/metrics-port) or remap',
     emittedBy: 'transform.ts, ports.ts',
   },
   {
     id: 'podsPerCluster',
     severity: 'warning',
-    message: 'EKS caps the Pods of a cluster (policy limits.podsPerCluster; Pods already in the cluster count too); ask Tencent Cloud for a higher quota by ticket, or run fewer replicas',
+    message:
+      'EKS caps the Pods of a cluster (policy limits.podsPerCluster; Pods already in the cluster count too); ask Tencent Cloud for a higher quota by ticket, or run fewer replicas',
     find: ({ counts, input }) => {
       const limit = input.policy.limits.podsPerCluster;
       const total = counts.reduce((n, c) => n + c.pods, 0);
@@ -287,12 +403,18 @@ export const CHECKS: readonly Check[] = [
   {
     id: 'replicasPerWorkload',
     severity: 'warning',
-    message: 'EKS caps the replicas of one workload (policy limits.replicasPerWorkload); ask Tencent Cloud for a higher quota by ticket, or split the workload',
+    message:
+      'EKS caps the replicas of one workload (policy limits.replicasPerWorkload); ask Tencent Cloud for a higher quota by ticket, or split the workload',
     find: ({ counts, input }) => {
       const limit = input.policy.limits.replicasPerWorkload;
       return counts
         .filter((c) => c.pods > limit && c.view.obj.kind !== 'Pod')
-        .map((c) => ({ obj: c.view.obj, what: `${c.source} ${c.pods}, over the limit of ${limit}`, ...(c.path ? { path: c.path } : {}), currentValue: String(c.pods) }));
+        .map((c) => ({
+          obj: c.view.obj,
+          what: `${c.source} ${c.pods}, over the limit of ${limit}`,
+          ...(c.path ? { path: c.path } : {}),
+          currentValue: String(c.pods),
+        }));
     },
   },
   {
@@ -303,14 +425,19 @@ export const CHECKS: readonly Check[] = [
       const limit = input.policy.limits.instancesPerSecurityGroup;
       const groups = new Map<string, PodCount[]>();
       for (const c of counts) {
-        const ids = (c.view.annotations[ANNOTATIONS.securityGroupId] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        const ids = (c.view.annotations[ANNOTATIONS.securityGroupId] ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         for (const id of ids.length > 0 ? ids : [DEFAULT_GROUP]) groups.set(id, [...(groups.get(id) ?? []), c]);
       }
       const out: Finding[] = [];
       for (const [id, cs] of groups) {
         const total = cs.reduce((n, c) => n + c.pods, 0);
         if (total <= limit) continue;
-        out.push({ what: `${id === DEFAULT_GROUP ? "the project's default security group (no " + ANNOTATIONS.securityGroupId + ')' : `security group ${id}`} would hold up to ${total} Pods, over the limit of ${limit} (${figures(cs)})` });
+        out.push({
+          what: `${id === DEFAULT_GROUP ? "the project's default security group (no " + ANNOTATIONS.securityGroupId + ')' : `security group ${id}`} would hold up to ${total} Pods, over the limit of ${limit} (${figures(cs)})`,
+        });
       }
       return out;
     },
@@ -324,13 +451,15 @@ export const CHECKS: readonly Check[] = [
   {
     id: 'metricsScrape',
     severity: 'warning',
-    message: "EKS's own metrics moved off 9100: whatever scrapes them must follow, and a Pod with a public EIP needs its security group to allow the new port",
+    message:
+      "EKS's own metrics moved off 9100: whatever scrapes them must follow, and a Pod with a public EIP needs its security group to allow the new port",
     emittedBy: 'ports.ts',
   },
   {
     id: 'remapProcess',
     severity: 'warning',
-    message: 'a port remapped in the manifest only: tell the process to listen on the new port (ports.env, or the port in its args)',
+    message:
+      'a port remapped in the manifest only: tell the process to listen on the new port (ports.env, or the port in its args)',
     emittedBy: 'ports.ts',
   },
 ];
@@ -341,7 +470,12 @@ const FIGURES_SHOWN = 5;
 /** `Deployment/a 120, StatefulSet/b 100, and 3 more`, largest first. */
 function figures(counts: readonly PodCount[]): string {
   const sorted = counts.filter((c) => c.pods > 0).sort((a, b) => b.pods - a.pods);
-  const shown = sorted.slice(0, FIGURES_SHOWN).map((c) => `${describeRef(c.view.obj.subject.ref)} ${c.pods}${c.source === 'replicas' || c.source === 'Pod' ? '' : ` (${c.source})`}`);
+  const shown = sorted
+    .slice(0, FIGURES_SHOWN)
+    .map(
+      (c) =>
+        `${describeRef(c.view.obj.subject.ref)} ${c.pods}${c.source === 'replicas' || c.source === 'Pod' ? '' : ` (${c.source})`}`,
+    );
   const more = sorted.length - FIGURES_SHOWN;
   return more > 0 ? `${shown.join(', ')}, and ${more} more` : shown.join(', ');
 }
@@ -357,7 +491,14 @@ export function runChecks(input: CheckInput): Result[] {
     const { ids, unknown } = ignoredChecks(obj, input.policy.kinds);
     if (ids.size > 0) ignored.set(obj, ids);
     if (unknown.length > 0) {
-      found.push({ at: order.get(obj) ?? Infinity, r: result('warning', obj.subject, `${IGNORE_CHECKS} names unknown check${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')} (known: ${CHECKS.map((c) => c.id).join(', ')})`) });
+      found.push({
+        at: order.get(obj) ?? Infinity,
+        r: result(
+          'warning',
+          obj.subject,
+          `${IGNORE_CHECKS} names unknown check${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')} (known: ${CHECKS.map((c) => c.id).join(', ')})`,
+        ),
+      });
     }
   }
   const changesOf = new Map<KObject, PlannedChange[]>();
@@ -374,8 +515,14 @@ export function runChecks(input: CheckInput): Result[] {
     const counts = allCounts.filter((c) => !ignored.get(c.view.obj)?.has(check.id));
     for (const f of check.find({ input, pods, counts })) {
       if (f.obj && ignored.get(f.obj)?.has(check.id)) continue;
-      const field = f.path !== undefined ? { path: f.path, ...(f.currentValue !== undefined ? { currentValue: f.currentValue } : {}) } : undefined;
-      const r = result(check.severity, f.obj?.subject, `${f.what}: ${f.advice ?? check.message}`, { ...(field ? { field } : {}), tags: { check: check.id } });
+      const field =
+        f.path !== undefined
+          ? { path: f.path, ...(f.currentValue !== undefined ? { currentValue: f.currentValue } : {}) }
+          : undefined;
+      const r = result(check.severity, f.obj?.subject, `${f.what}: ${f.advice ?? check.message}`, {
+        ...(field ? { field } : {}),
+        tags: { check: check.id },
+      });
       found.push({ at: f.obj ? (order.get(f.obj) ?? Infinity) : Infinity, r });
     }
   }
@@ -413,7 +560,10 @@ export function ignoredChecks(obj: KObject, kinds: KindTable): { ids: Set<string
   const known = new Set<string>(CHECKS.map((c) => c.id));
   for (const v of values) {
     if (v === undefined) continue;
-    for (const id of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const id of v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       if (known.has(id)) ids.add(id);
       else if (!unknown.includes(id)) unknown.push(id);
     }
@@ -447,7 +597,9 @@ function viewOf(w: Workload, mine: readonly PlannedChange[]): PodView {
   const md = isObject(t.metadata) ? t.metadata : {};
   const spec = isObject(t.spec) ? t.spec : {};
   const containers = (['containers', 'initContainers'] as const).flatMap((l) =>
-    (Array.isArray(spec[l]) ? (spec[l] as unknown[]) : []).flatMap((c, index) => (isObject(c) ? [{ list: l, index, name: String(c.name ?? ''), value: c }] : [])),
+    (Array.isArray(spec[l]) ? (spec[l] as unknown[]) : []).flatMap((c, index) =>
+      isObject(c) ? [{ list: l, index, name: String(c.name ?? ''), value: c }] : [],
+    ),
   );
   return { w, obj: w.obj, tp: w.row.templatePath, spec, annotations: stringMap(md.annotations), containers };
 }
@@ -475,20 +627,36 @@ function podCounts(views: readonly PodView[], input: CheckInput): PodCount[] {
         break;
       case 'Job':
       case 'CronJob': {
-        const jobSpec = obj.kind === 'Job' ? spec : isObject(spec.jobTemplate) && isObject(spec.jobTemplate.spec) ? spec.jobTemplate.spec : {};
+        const jobSpec =
+          obj.kind === 'Job'
+            ? spec
+            : isObject(spec.jobTemplate) && isObject(spec.jobTemplate.spec)
+              ? spec.jobTemplate.spec
+              : {};
         const base = obj.kind === 'Job' ? ['spec'] : ['spec', 'jobTemplate', 'spec'];
         const parallelism = count(jobSpec.parallelism) ?? 1;
         const completions = count(jobSpec.completions);
         // A Job never runs more Pods at once than it has completions left.
         const pods = completions !== undefined ? Math.min(parallelism, completions) : parallelism;
-        out.push({ view, pods, source: 'parallelism', ...(jobSpec.parallelism !== undefined ? { path: keyPath([...base, 'parallelism']) } : {}) });
+        out.push({
+          view,
+          pods,
+          source: 'parallelism',
+          ...(jobSpec.parallelism !== undefined ? { path: keyPath([...base, 'parallelism']) } : {}),
+        });
         break;
       }
       default: {
         const replicas = count(spec.replicas) ?? 1;
         const hpa = hpaMax.get(`${input.namespaceOf(obj)}/${obj.kind}/${obj.name}`);
         if (hpa !== undefined && hpa > replicas) out.push({ view, pods: hpa, source: 'HPA maxReplicas' });
-        else out.push({ view, pods: replicas, source: 'replicas', ...(spec.replicas !== undefined ? { path: 'spec.replicas' } : {}) });
+        else
+          out.push({
+            view,
+            pods: replicas,
+            source: 'replicas',
+            ...(spec.replicas !== undefined ? { path: 'spec.replicas' } : {}),
+          });
       }
     }
   }
@@ -498,12 +666,18 @@ function podCounts(views: readonly PodView[], input: CheckInput): PodCount[] {
 function isSkipped(w: Workload): boolean {
   const md = isObject(w.obj.value.metadata) ? w.obj.value.metadata : {};
   const own = { ...stringMap(md.labels), ...stringMap(md.annotations) };
-  return own[ANNOTATIONS.skip] === 'true' || w.labels[ANNOTATIONS.skip] === 'true' || w.annotations[ANNOTATIONS.skip] === 'true';
+  return (
+    own[ANNOTATIONS.skip] === 'true' ||
+    w.labels[ANNOTATIONS.skip] === 'true' ||
+    w.annotations[ANNOTATIONS.skip] === 'true'
+  );
 }
 
 /** True when a toleration lets the Pod onto super nodes (the eklet taint, or every taint). */
 function toleratesEklet(spec: Record<string, unknown>): boolean {
-  return list(spec.tolerations).some((t) => t.key === EKLET_TAINT || ((t.key === undefined || t.key === '') && t.operator === 'Exists'));
+  return list(spec.tolerations).some(
+    (t) => t.key === EKLET_TAINT || ((t.key === undefined || t.key === '') && t.operator === 'Exists'),
+  );
 }
 
 /** The mappings of a list value. */

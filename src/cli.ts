@@ -73,7 +73,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     const format = (args.format as string | undefined) ?? 'text';
-    if (format !== 'text' && format !== 'json') throw new ConfigError(`--format must be text or json, not ${JSON.stringify(format)}`);
+    if (format !== 'text' && format !== 'json')
+      throw new ConfigError(`--format must be text or json, not ${JSON.stringify(format)}`);
     for (const k of ['config', 'namespace', 'format', 'report'] as const) {
       if (Array.isArray(args[k])) throw new ConfigError(`--${k} given more than once`);
     }
@@ -89,7 +90,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const policy = configFile !== undefined ? readPolicy(resolve(io.cwd, configFile), configFile) : undefined;
     // $EKSFIT_CONFIG is a fallback: a functionConfig given by the host wins over it.
     const envConfig = io.env.EKSFIT_CONFIG || undefined;
-    const fallbackPolicy = policy === undefined && envConfig !== undefined ? readPolicy(resolve(io.cwd, envConfig), envConfig) : undefined;
+    const fallbackPolicy =
+      policy === undefined && envConfig !== undefined ? readPolicy(resolve(io.cwd, envConfig), envConfig) : undefined;
 
     const sources = await readSources(files, io);
     const namespace = args.namespace as string | undefined;
@@ -101,12 +103,18 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       strict: Boolean(args.strict),
     });
     // transform already made the policy's warnings errors (for a ResourceList's results); this catches the rest.
-    const results: readonly Result[] = args.strict ? out.results.map((r) => (r.severity === 'warning' ? { ...r, severity: 'error' as const } : r)) : out.results;
+    const results: readonly Result[] = args.strict
+      ? out.results.map((r) => (r.severity === 'warning' ? { ...r, severity: 'error' as const } : r))
+      : out.results;
     const errors = results.some((r) => r.severity === 'error');
     // In stream mode an error result means nothing is written to standard output.
     const failed = errors && out.mode === 'stream' && !args.check && !args.diff;
-    const report = format === 'json' ? formatJson(results, out.changed) : formatReport(results, { changed: out.changed, check: Boolean(args.check), failed });
-    if (reportPath) writeFileSync(reportPath, out.policyError ? `eksfit: ${out.policyError.toString()}\n${report}` : report);
+    const report =
+      format === 'json'
+        ? formatJson(results, out.changed)
+        : formatReport(results, { changed: out.changed, check: Boolean(args.check), failed });
+    if (reportPath)
+      writeFileSync(reportPath, out.policyError ? `eksfit: ${out.policyError.toString()}\n${report}` : report);
 
     if (out.policyError) {
       io.stdout(out.output);
@@ -157,7 +165,11 @@ function shouldVerify(sources: readonly Source[], env: string | undefined): bool
 }
 
 function diffOf(sources: readonly Source[], input: string, output: string, colour: boolean): string {
-  return unifiedDiff(input, output, { from: sources.length === 1 ? (sources[0] as Source).file : 'input', to: 'eksfit', colour });
+  return unifiedDiff(input, output, {
+    from: sources.length === 1 ? (sources[0] as Source).file : 'input',
+    to: 'eksfit',
+    colour,
+  });
 }
 
 function readPolicy(path: string, shown: string): Policy {
@@ -169,7 +181,8 @@ function readPolicy(path: string, shown: string): Policy {
     throw new ConfigError(`cannot read policy ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const segments = splitSegments(text, shown).filter((s) => /^\s*[^\s#-]/m.test(s.text.replace(/^---.*$/m, '')));
-  if (segments.length !== 1) throw new ConfigError(`${shown}: a policy file holds exactly one document (found ${segments.length})`);
+  if (segments.length !== 1)
+    throw new ConfigError(`${shown}: a policy file holds exactly one document (found ${segments.length})`);
   const seg = segments[0] as (typeof segments)[number];
   // The same reader as for manifests: syntax errors, alias bombs and deep nesting
   // are refused with their position; duplicate keys are an error in a policy.
@@ -201,7 +214,9 @@ async function readSources(files: readonly string[], io: Io): Promise<Source[]> 
     } catch {
       throw new ConfigError(`cannot read ${f}: no such file or directory`);
     }
-    const list = st.isDirectory() ? listManifests(path).map((p) => ({ p, shown: join(f, p.slice(path.length + 1)) })) : [{ p: path, shown: f }];
+    const list = st.isDirectory()
+      ? listManifests(path).map((p) => ({ p, shown: join(f, p.slice(path.length + 1)) }))
+      : [{ p: path, shown: f }];
     for (const { p, shown } of list) sources.push({ file: shown, text: decodeUtf8(readFileSync(p), shown) });
   }
   return sources;
@@ -236,7 +251,9 @@ export async function run(): Promise<number> {
   try {
     return await main(process.argv.slice(2), io);
   } catch (e) {
-    process.stderr.write(`eksfit: internal error (a bug; please report it with the input):\n${(e as Error).stack ?? String(e)}\n`);
+    process.stderr.write(
+      `eksfit: internal error (a bug; please report it with the input):\n${(e as Error).stack ?? String(e)}\n`,
+    );
     return 70;
   }
 }

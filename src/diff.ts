@@ -4,14 +4,22 @@
  */
 
 /** The unified diff of `a` and `b`, empty when they are equal. */
-export function unifiedDiff(a: string, b: string, opts: { from: string; to: string; colour?: boolean; context?: number }): string {
+export function unifiedDiff(
+  a: string,
+  b: string,
+  opts: { from: string; to: string; colour?: boolean; context?: number },
+): string {
   if (a === b) return '';
   const x = splitLines(a);
   const y = splitLines(b);
   const ops = diffLines(x, y);
   const ctx = opts.context ?? 3;
   const c = opts.colour
-    ? { del: (s: string) => `\x1b[31m${s}\x1b[0m`, add: (s: string) => `\x1b[32m${s}\x1b[0m`, hunk: (s: string) => `\x1b[36m${s}\x1b[0m` }
+    ? {
+        del: (s: string) => `\x1b[31m${s}\x1b[0m`,
+        add: (s: string) => `\x1b[32m${s}\x1b[0m`,
+        hunk: (s: string) => `\x1b[36m${s}\x1b[0m`,
+      }
     : { del: (s: string) => s, add: (s: string) => s, hunk: (s: string) => s };
   const out: string[] = [`--- ${opts.from}`, `+++ ${opts.to}`];
   let i = 0;
@@ -70,7 +78,8 @@ export function diffLines(x: readonly string[], y: readonly string[]): Op[] {
     trace.push(v.slice());
     for (let k = -d; k <= d; k += 2) {
       let px: number;
-      if (k === -d || (k !== d && (v[max + k - 1] as number) < (v[max + k + 1] as number))) px = v[max + k + 1] as number;
+      if (k === -d || (k !== d && (v[max + k - 1] as number) < (v[max + k + 1] as number)))
+        px = v[max + k + 1] as number;
       else px = (v[max + k - 1] as number) + 1;
       let py = px - k;
       while (px < n && py < m && x[px] === y[py]) {

@@ -8,7 +8,19 @@
  * in the document, comments, key order, quoting, indentation and line ends,
  * stays exactly as it was.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Node,
+  type Pair,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
 
 /** One replacement of `text[start, end)` by `insert`. */
 export interface TextEdit {
@@ -155,7 +167,8 @@ export class DocumentEditor {
     const at = target.range?.[0];
     if (at === undefined) return;
     for (const [start, end, name] of this.repeatedNodes()) {
-      if (at >= start && at < end) throw new UneditableError(`it is inside a node repeated by the YAML alias *${name}, which would change too`);
+      if (at >= start && at < end)
+        throw new UneditableError(`it is inside a node repeated by the YAML alias *${name}, which would change too`);
     }
   }
 
@@ -170,7 +183,8 @@ export class DocumentEditor {
       visit(doc, {
         Node: (_, node) => {
           const anchor = (node as { anchor?: string }).anchor;
-          if (anchor !== undefined && names.has(anchor) && node.range) out.push([node.range[0], Math.max(node.range[1], node.range[0] + 1), anchor]);
+          if (anchor !== undefined && names.has(anchor) && node.range)
+            out.push([node.range[0], Math.max(node.range[1], node.range[0] + 1), anchor]);
         },
       });
     }
@@ -235,7 +249,12 @@ export class DocumentEditor {
     const lines: string[] = [];
     for (const [k, v] of entries) lines.push(...this.entryLines(k, v, col));
     const needsEol = at === this.text.length && !this.text.endsWith('\n');
-    this.edits.push({ start: at, end: at, insert: (needsEol ? this.eol : '') + lines.join(this.eol) + this.eol, depth: 2 * col });
+    this.edits.push({
+      start: at,
+      end: at,
+      insert: (needsEol ? this.eol : '') + lines.join(this.eol) + this.eol,
+      depth: 2 * col,
+    });
   }
 
   /**
@@ -246,11 +265,13 @@ export class DocumentEditor {
   prependEntries(map: YAMLMap, entries: readonly (readonly [string, NewValue])[]): void {
     this.refuseRepeated(map);
     const firstKey = (map.items[0] as Pair | undefined)?.key as Node | undefined;
-    if (map.flow || !firstKey?.range || !isScalar(firstKey)) throw new UneditableError('not a block mapping with a plain first key');
+    if (map.flow || !firstKey?.range || !isScalar(firstKey))
+      throw new UneditableError('not a block mapping with a plain first key');
     const start = firstKey.range[0];
     let lineStart = this.text.lastIndexOf('\n', start - 1) + 1;
     if (lineStart === 0 && this.text.startsWith('\uFEFF')) lineStart = 1; // the byte-order mark stays first
-    if (!/^[ ]*$/.test(this.text.slice(lineStart, start))) throw new UneditableError('the first key does not start its line');
+    if (!/^[ ]*$/.test(this.text.slice(lineStart, start)))
+      throw new UneditableError('the first key does not start its line');
     const lines: string[] = [];
     for (const [k, v] of entries) lines.push(...this.entryLines(k, v, start - lineStart));
     this.edits.push({ start: lineStart, end: lineStart, insert: lines.join(this.eol) + this.eol });
@@ -275,7 +296,11 @@ export class DocumentEditor {
       if (close < seq.range[0]) throw new UneditableError('flow sequence without ]');
       let at = close;
       while (at > seq.range[0] + 1 && /[ \t\r\n]/.test(this.text[at - 1] as string)) at--;
-      this.edits.push({ start: at, end: at, insert: this.flowSeparator(at, seq.items.length > 0) + items.map(flowText).join(', ') });
+      this.edits.push({
+        start: at,
+        end: at,
+        insert: this.flowSeparator(at, seq.items.length > 0) + items.map(flowText).join(', '),
+      });
       return;
     }
     const last = seq.items[seq.items.length - 1] as Node | undefined;
@@ -285,7 +310,12 @@ export class DocumentEditor {
     const lines: string[] = [];
     for (const item of items) lines.push(...this.seqItemLines(item, col));
     const needsEol = at === this.text.length && !this.text.endsWith('\n');
-    this.edits.push({ start: at, end: at, insert: (needsEol ? this.eol : '') + lines.join(this.eol) + this.eol, depth: 2 * col + 1 });
+    this.edits.push({
+      start: at,
+      end: at,
+      insert: (needsEol ? this.eol : '') + lines.join(this.eol) + this.eol,
+      depth: 2 * col + 1,
+    });
   }
 
   /** Lines of `key: value` at column `col` (block style below it for collections). */
@@ -310,7 +340,8 @@ export class DocumentEditor {
   /** Lines of one `- item` whose dash sits at column `col`. */
   private seqItemLines(item: NewValue, col: number): string[] {
     const pad = ' '.repeat(col);
-    if (typeof item !== 'object' || isEmptyCollection(item) || Array.isArray(item)) return [`${pad}- ${flowText(item)}`];
+    if (typeof item !== 'object' || isEmptyCollection(item) || Array.isArray(item))
+      return [`${pad}- ${flowText(item)}`];
     const lines = Object.entries(item).flatMap(([k, v]) => this.entryLines(k, v, col + 2));
     if (lines[0] !== undefined) lines[0] = `${pad}- ${lines[0].slice(col + 2)}`;
     return lines;
@@ -352,7 +383,8 @@ export function findPair(map: YAMLMap, key: string): Pair | undefined {
       if (isAlias(pair.value)) throw new UneditableError(`${key} is a YAML alias`);
       return pair;
     }
-    if (isScalar(k) && (k.value === '<<' || typeof k.value === 'symbol')) throw new UneditableError('mapping uses a YAML merge key');
+    if (isScalar(k) && (k.value === '<<' || typeof k.value === 'symbol'))
+      throw new UneditableError('mapping uses a YAML merge key');
   }
   return undefined;
 }
@@ -391,8 +423,14 @@ function textEnd(text: string, last: Pair | Node): number {
   const end = range[1];
   // A block scalar that keeps its final line breaks (`|+`, `>+`) at the very end of a text
   // with no line break of its own: a line added after it would add an empty line to it.
-  if (isScalar(node) && (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') && end === text.length && !text.endsWith('\n')) {
-    if (/^[|>][0-9-]*\+/.test(text.slice(range[0], range[0] + 4))) throw new UneditableError('the document ends inside a block scalar that keeps its last line breaks');
+  if (
+    isScalar(node) &&
+    (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') &&
+    end === text.length &&
+    !text.endsWith('\n')
+  ) {
+    if (/^[|>][0-9-]*\+/.test(text.slice(range[0], range[0] + 4)))
+      throw new UneditableError('the document ends inside a block scalar that keeps its last line breaks');
   }
   return end;
 }
@@ -441,7 +479,8 @@ export function scalarText(value: string | number | boolean): string {
 
 /** `value` written in `style` when it reads back as the same value there, else as scalarText. */
 export function styledScalar(value: string | number, style: string | undefined): string {
-  if (typeof value === 'number') return style === 'QUOTE_SINGLE' ? `'${value}'` : style === 'QUOTE_DOUBLE' ? `"${value}"` : String(value);
+  if (typeof value === 'number')
+    return style === 'QUOTE_SINGLE' ? `'${value}'` : style === 'QUOTE_DOUBLE' ? `"${value}"` : String(value);
   if (style === 'QUOTE_SINGLE' && /^[\x20-\x7e\u00a0-\uffff]*$/.test(value)) return `'${value.replace(/'/g, "''")}'`;
   if (style === 'PLAIN' && isSafePlain(value)) return value;
   return scalarText(value);

@@ -75,7 +75,10 @@ export function fastParse(text: string, options?: FastParseOptions): Document.Pa
 }
 
 /** fastParse with the reason it bailed (for tests and statistics). Internal errors are rethrown. */
-export function fastParseExplained(text: string, options?: FastParseOptions): { doc: Document.Parsed; reason?: undefined } | { doc?: undefined; reason: string } {
+export function fastParseExplained(
+  text: string,
+  options?: FastParseOptions,
+): { doc: Document.Parsed; reason?: undefined } | { doc?: undefined; reason: string } {
   try {
     return { doc: read(text, options) };
   } catch (e) {
@@ -258,7 +261,11 @@ class Reader {
     this.n = text.length;
     this.lib = lib;
     const directives = new lib.Directives({ version: '1.1' });
-    this.doc = new DocumentClass(undefined, { _directives: directives, version: '1.1', ...options } as never) as unknown as Document.Parsed;
+    this.doc = new DocumentClass(undefined, {
+      _directives: directives,
+      version: '1.1',
+      ...options,
+    } as never) as unknown as Document.Parsed;
     this.options = this.doc.options as { intAsBigInt: boolean };
   }
 
@@ -350,7 +357,13 @@ class Reader {
         pos = lineEnd;
         continue;
       }
-      if (ind === 0 && (c === DASH || c === DOT) && s.charCodeAt(i + 1) === c && s.charCodeAt(i + 2) === c && isBlank(s.charCodeAt(i + 3))) {
+      if (
+        ind === 0 &&
+        (c === DASH || c === DOT) &&
+        s.charCodeAt(i + 1) === c &&
+        s.charCodeAt(i + 2) === c &&
+        isBlank(s.charCodeAt(i + 3))
+      ) {
         this.kind = MARKER;
         this.lineStart = pos;
         this.indent = 0;
@@ -405,7 +418,8 @@ class Reader {
     let end: number;
     for (;;) {
       const key = this.readKey(at);
-      for (let j = 0; j < items.length; j++) if ((items[j] as Pair<Scalar>).key.value === key.value) bail('duplicate key');
+      for (let j = 0; j < items.length; j++)
+        if ((items[j] as Pair<Scalar>).key.value === key.value) bail('duplicate key');
       let p = this.p; // after the `:`
       let c = s.charCodeAt(p);
       while (c === SPACE) c = s.charCodeAt(++p);
@@ -492,7 +506,8 @@ class Reader {
     if (this.startsKey(at)) return this.parseMap(this.indent, at);
     // The lexer lowers the indentation a plain scalar continues at on some
     // comment and blank lines (`#c` at column 1): only take one right below its key.
-    if (c !== DQUOTE && c !== SQUOTE && c !== LBRACKET && c !== LBRACE && this.lineStart !== nextLine) bail('plain scalar after blank or comment lines');
+    if (c !== DQUOTE && c !== SQUOTE && c !== LBRACKET && c !== LBRACE && this.lineStart !== nextLine)
+      bail('plain scalar after blank or comment lines');
     return this.inlineValue(at, k);
   }
 
@@ -607,7 +622,7 @@ class Reader {
     const s = this.s;
     let end = p;
     let i = p;
-    for (;; i++) {
+    for (; ; i++) {
       const c = s.charCodeAt(i);
       if (c !== c || c === LF || c === CR) {
         this.stop = STOP_EOL;
@@ -742,7 +757,7 @@ class Reader {
     for (;;) {
       const c = s.charCodeAt(h);
       if (isBlank(c) || c === HASH) break;
-      if (!chomp && (c === DASH || c === 43 /* + */)) chomp = c === DASH ? '-' : '+';
+      if (!chomp && (c === DASH || c === 43) /* + */) chomp = c === DASH ? '-' : '+';
       else if (!explicit && c >= 49 && c <= 57) explicit = c - 48;
       else bail('bad block scalar header');
       h++;
@@ -820,7 +835,8 @@ class Reader {
           if (d !== COLON) bail('flow mapping key without a value');
           if (j - i > 1024) bail('key over 1024 characters');
           const pairs = (coll as YAMLMap).items as Pair<Scalar>[];
-          for (let x = 0; x < pairs.length; x++) if ((pairs[x] as Pair<Scalar>).key.value === key.value) bail('duplicate key');
+          for (let x = 0; x < pairs.length; x++)
+            if ((pairs[x] as Pair<Scalar>).key.value === key.value) bail('duplicate key');
           j++;
           d = s.charCodeAt(j);
           while (d === SPACE) d = s.charCodeAt(++j);
@@ -867,11 +883,22 @@ class Reader {
     const s = this.s;
     const c = s.charCodeAt(i);
     if (c === DQUOTE || c === SQUOTE) return this.quoted(i);
-    if (c === COMMA || c === RBRACKET || c === RBRACE || c !== c || c === LF || c === CR || c === LBRACKET || c === LBRACE) bail('empty or complex flow item');
+    if (
+      c === COMMA ||
+      c === RBRACKET ||
+      c === RBRACE ||
+      c !== c ||
+      c === LF ||
+      c === CR ||
+      c === LBRACKET ||
+      c === LBRACE
+    )
+      bail('empty or complex flow item');
     if (c === HASH) bail('comment in a flow collection');
     this.checkPlainStart(i, true);
     const end = this.plainEnd(i, true);
-    if (this.stop === STOP_EOL || this.stop === STOP_COMMENT) bail('flow collection over more than one line, or a comment in it');
+    if (this.stop === STOP_EOL || this.stop === STOP_COMMENT)
+      bail('flow collection over more than one line, or a comment in it');
     const scalar = this.plainScalar(s.slice(i, end), i, end, end, atKey);
     this.p = end;
     return scalar;
@@ -956,7 +983,13 @@ function splitLines(source: string): [string, string][] {
 }
 
 /** resolveBlockScalar() of the library, for a source the lexer cut; bails where it reports an error. */
-function blockScalarValue(source: string, literal: boolean, explicit: number, chomp: string, parentIndent: number): string {
+function blockScalarValue(
+  source: string,
+  literal: boolean,
+  explicit: number,
+  chomp: string,
+  parentIndent: number,
+): string {
   const lines = splitLines(source);
   let chompStart = lines.length;
   for (let i = lines.length - 1; i >= 0; --i) {
@@ -1014,7 +1047,8 @@ function blockScalarValue(source: string, literal: boolean, explicit: number, ch
     case '-':
       break;
     case '+':
-      for (let i = chompStart; i < lines.length; ++i) value += '\n' + (lines[i] as [string, string])[0].slice(trimIndent);
+      for (let i = chompStart; i < lines.length; ++i)
+        value += '\n' + (lines[i] as [string, string])[0].slice(trimIndent);
       if (value[value.length - 1] !== '\n') value += '\n';
       break;
     default:

@@ -75,7 +75,11 @@ export const ANNOTATIONS = {
   skip: 'eksfit.dev/skip',
 } as const;
 
-export const DEFAULT_LIMITS: Limits = { podsPerCluster: 200, replicasPerWorkload: 100, instancesPerSecurityGroup: 2000 };
+export const DEFAULT_LIMITS: Limits = {
+  podsPerCluster: 200,
+  replicasPerWorkload: 100,
+  instancesPerSecurityGroup: 2000,
+};
 export const DEFAULT_AVOID = [9100] as const;
 
 const MAX_TIMEOUT_SECONDS = 86400;
@@ -147,9 +151,13 @@ export function loadPolicy(value: unknown, source: string): Policy {
   const problems = validatePolicyDocument(value);
   const spec = (isObject(value.spec) ? value.spec : {}) as Record<string, unknown>;
   // Checks the schema cannot state, run even when the schema failed: every problem at once.
-  for (const p of semanticProblems(spec)) if (!problems.some((q) => q.startsWith(p.split(':')[0] + ':'))) problems.push(p);
+  for (const p of semanticProblems(spec))
+    if (!problems.some((q) => q.startsWith(p.split(':')[0] + ':'))) problems.push(p);
   if (problems.length > 0) {
-    throw new ConfigError(`${source}: invalid EksFitPolicy (${problems.length} problem${problems.length > 1 ? 's' : ''})`, problems);
+    throw new ConfigError(
+      `${source}: invalid EksFitPolicy (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+      problems,
+    );
   }
   const metadata = isObject(value.metadata) ? value.metadata : {};
   const rules = ((spec.rules ?? []) as Record<string, unknown>[]).map((r) => toRule(r));
@@ -166,7 +174,12 @@ export function loadPolicy(value: unknown, source: string): Policy {
     rules,
     kinds,
     // YAML 1.1 reads an unquoted `off` as false.
-    Object.fromEntries(Object.entries((spec.checks ?? {}) as Record<string, CheckSetting | false>).map(([k, v]) => [k, v === false ? 'off' : v])),
+    Object.fromEntries(
+      Object.entries((spec.checks ?? {}) as Record<string, CheckSetting | false>).map(([k, v]) => [
+        k,
+        v === false ? 'off' : v,
+      ]),
+    ),
     { ...DEFAULT_LIMITS, ...((spec.limits ?? {}) as Partial<Limits>) },
   );
 }
@@ -200,8 +213,12 @@ function semanticProblems(spec: Record<string, unknown>): string[] {
           if (!isObject(ex)) return;
           const needs = ex.operator === 'In' || ex.operator === 'NotIn';
           const n = Array.isArray(ex.values) ? ex.values.length : 0;
-          if (needs && n === 0) problems.push(`${at}.${part}.labelSelector.matchExpressions[${j}].values: ${ex.operator} needs at least one value`);
-          if (!needs && n > 0) problems.push(`${at}.${part}.labelSelector.matchExpressions[${j}].values: ${ex.operator} takes no values`);
+          if (needs && n === 0)
+            problems.push(
+              `${at}.${part}.labelSelector.matchExpressions[${j}].values: ${ex.operator} needs at least one value`,
+            );
+          if (!needs && n > 0)
+            problems.push(`${at}.${part}.labelSelector.matchExpressions[${j}].values: ${ex.operator} takes no values`);
         });
       }
     }
@@ -210,9 +227,11 @@ function semanticProblems(spec: Record<string, unknown>): string[] {
       const avoid = (Array.isArray(ports.avoid) ? ports.avoid : DEFAULT_AVOID) as number[];
       for (const key of ['metricsPort', 'remapTo'] as const) {
         const p = ports[key];
-        if (typeof p === 'number' && avoid.includes(p)) problems.push(`${at}.ports.${key}: ${p} is itself a port to avoid`);
+        if (typeof p === 'number' && avoid.includes(p))
+          problems.push(`${at}.ports.${key}: ${p} is itself a port to avoid`);
       }
-      if (ports.env !== undefined && ports.strategy !== 'remap') problems.push(`${at}.ports.env: only used with strategy: remap`);
+      if (ports.env !== undefined && ports.strategy !== 'remap')
+        problems.push(`${at}.ports.env: only used with strategy: remap`);
     }
     const egress = isObject(rule.egress) ? rule.egress : undefined;
     const ann = (isObject(rule.annotations) ? rule.annotations : {}) as Record<string, unknown>;
@@ -221,7 +240,8 @@ function semanticProblems(spec: Record<string, unknown>): string[] {
     }
     if (typeof rule.name === 'string') {
       const prev = names.get(rule.name);
-      if (prev !== undefined) problems.push(`${at}.name: ${JSON.stringify(rule.name)} is already the name of spec.rules[${prev}]`);
+      if (prev !== undefined)
+        problems.push(`${at}.name: ${JSON.stringify(rule.name)} is already the name of spec.rules[${prev}]`);
       else names.set(rule.name, i);
     }
   });
@@ -231,7 +251,9 @@ function semanticProblems(spec: Record<string, unknown>): string[] {
 function toSelector(raw: unknown): Selector {
   const sel = (raw ?? {}) as Record<string, unknown>;
   const labelSelector =
-    typeof sel.labelSelector === 'string' ? parseLabelSelector(sel.labelSelector) : (sel.labelSelector as LabelSelector | undefined);
+    typeof sel.labelSelector === 'string'
+      ? parseLabelSelector(sel.labelSelector)
+      : (sel.labelSelector as LabelSelector | undefined);
   return {
     ...(sel.kinds ? { kinds: sel.kinds as string[] } : {}),
     ...(sel.namespaces ? { namespaces: sel.namespaces as string[] } : {}),
@@ -280,7 +302,8 @@ function fromConfigMap(value: Record<string, unknown>, source: string): Policy {
       problems.push(`data.${key}: unknown key (allowed: ${CONFIGMAP_KEYS.join(', ')})`);
     }
   }
-  const str = (k: string): string | undefined => (data[k] === undefined || data[k] === null ? undefined : String(data[k]));
+  const str = (k: string): string | undefined =>
+    data[k] === undefined || data[k] === null ? undefined : String(data[k]);
   const spec: Record<string, unknown> = {};
   if (str('preset') !== undefined) spec.preset = str('preset');
   const rule: Record<string, unknown> = { name: 'function-input' };
@@ -292,12 +315,18 @@ function fromConfigMap(value: Record<string, unknown>, source: string): Policy {
   if (mp !== undefined) rule.ports = { strategy: 'metricsPort', metricsPort: /^\d+$/.test(mp) ? Number(mp) : mp };
   if (str('labelSelector') !== undefined) rule.match = { labelSelector: str('labelSelector') };
   const hasRule = rule.ipvs !== undefined || rule.ports !== undefined;
-  if (!hasRule && rule.match !== undefined) problems.push('data.labelSelector: needs udpTimeout, tcpTimeout or metricsPort to apply');
+  if (!hasRule && rule.match !== undefined)
+    problems.push('data.labelSelector: needs udpTimeout, tcpTimeout or metricsPort to apply');
   if (hasRule) spec.rules = [rule];
   const doc = { apiVersion: 'eksfit.dev/v1alpha1', kind: 'EksFitPolicy', metadata: { name: 'function-input' }, spec };
-  const schemaProblems = validatePolicyDocument(doc).map((p) => p.replace(/^spec\.rules\[0\]\.(ipvs|ports|match)\.(\w+)/, 'data.$2').replace(/^spec\.preset/, 'data.preset'));
+  const schemaProblems = validatePolicyDocument(doc).map((p) =>
+    p.replace(/^spec\.rules\[0\]\.(ipvs|ports|match)\.(\w+)/, 'data.$2').replace(/^spec\.preset/, 'data.preset'),
+  );
   problems.push(...schemaProblems);
-  if (schemaProblems.length === 0) problems.push(...semanticProblems(spec).map((p) => p.replace(/^spec\.rules\[0\]\.(ipvs|ports|match)\.(\w+)/, 'data.$2')));
+  if (schemaProblems.length === 0)
+    problems.push(
+      ...semanticProblems(spec).map((p) => p.replace(/^spec\.rules\[0\]\.(ipvs|ports|match)\.(\w+)/, 'data.$2')),
+    );
   if (problems.length > 0) throw new ConfigError(`${source}: invalid ConfigMap function-input`, problems);
   return loadPolicy(doc, source);
 }

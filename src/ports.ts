@@ -33,8 +33,15 @@ export function portUses(w: Workload): PortUse[] {
     const ports = Array.isArray(c.value.ports) ? c.value.ports : [];
     ports.forEach((p: unknown, i) => {
       if (!isObject(p)) return;
-      if (typeof p.containerPort === 'number') uses.push({ port: p.containerPort, what: 'containerPort', path: [...base, 'ports', i, 'containerPort'], container: c });
-      if (typeof p.hostPort === 'number') uses.push({ port: p.hostPort, what: 'hostPort', path: [...base, 'ports', i, 'hostPort'], container: c });
+      if (typeof p.containerPort === 'number')
+        uses.push({
+          port: p.containerPort,
+          what: 'containerPort',
+          path: [...base, 'ports', i, 'containerPort'],
+          container: c,
+        });
+      if (typeof p.hostPort === 'number')
+        uses.push({ port: p.hostPort, what: 'hostPort', path: [...base, 'ports', i, 'hostPort'], container: c });
     });
     const handlers: [readonly (string | number)[], unknown][] = [];
     for (const probe of PROBES) handlers.push([[...base, probe], c.value[probe]]);
@@ -93,16 +100,27 @@ export function planPorts(
       const out: Result[] = [];
       if (clash || spec.avoid.includes(n as number)) {
         out.push(
-          result('warning', subject, `existing ${ANNOTATIONS.metricsPort}: ${JSON.stringify(existing)} collides with ${clash ? `${describeUse(clash)} ${n} of container ${JSON.stringify(clash.container.name)}` : 'a port to avoid'}`, {
-            field: { path: annPath, currentValue: existing },
-            tags: { ...tags, check: 'port9100' },
-          }),
+          result(
+            'warning',
+            subject,
+            `existing ${ANNOTATIONS.metricsPort}: ${JSON.stringify(existing)} collides with ${clash ? `${describeUse(clash)} ${n} of container ${JSON.stringify(clash.container.name)}` : 'a port to avoid'}`,
+            {
+              field: { path: annPath, currentValue: existing },
+              tags: { ...tags, check: 'port9100' },
+            },
+          ),
         );
       }
       // A fixed port that differs is still proposed: planWorkload keeps the existing value unless the rule overwrites.
       const differs = spec.metricsPort !== 'auto' && String(spec.metricsPort) !== existing.trim();
       if (!differs) return { ...EMPTY, results: out };
-      if (!rule.overwrite) return { annotations: [[ANNOTATIONS.metricsPort, String(spec.metricsPort)]], changes: [], results: out, resolved: true };
+      if (!rule.overwrite)
+        return {
+          annotations: [[ANNOTATIONS.metricsPort, String(spec.metricsPort)]],
+          changes: [],
+          results: out,
+          resolved: true,
+        };
     }
     let port: number;
     if (spec.metricsPort === 'auto') {
@@ -133,10 +151,15 @@ export function planPorts(
       annotations: [[ANNOTATIONS.metricsPort, String(port)]],
       changes: [],
       results: [
-        result('warning', subject, `EKS metrics move from <pod-ip>:${EKS_METRICS_PORT} to <pod-ip>:${port}: whatever scrapes EKS Pod metrics must follow (and a Pod with a public EIP needs its security group to allow ${port})`, {
-          field: { path: annPath, proposedValue: String(port) },
-          tags: { ...tags, check: 'metricsScrape' },
-        }),
+        result(
+          'warning',
+          subject,
+          `EKS metrics move from <pod-ip>:${EKS_METRICS_PORT} to <pod-ip>:${port}: whatever scrapes EKS Pod metrics must follow (and a Pod with a public EIP needs its security group to allow ${port})`,
+          {
+            field: { path: annPath, proposedValue: String(port) },
+            tags: { ...tags, check: 'metricsScrape' },
+          },
+        ),
       ],
       resolved: true,
     };
@@ -148,9 +171,14 @@ export function planPorts(
     return {
       ...EMPTY,
       results: [
-        result('info', subject, `not remapped: the Pod already moves EKS's metrics with ${ANNOTATIONS.metricsPort}: ${JSON.stringify(moved)}, so ${badPorts.join(',')} is free for the application`, {
-          tags,
-        }),
+        result(
+          'info',
+          subject,
+          `not remapped: the Pod already moves EKS's metrics with ${ANNOTATIONS.metricsPort}: ${JSON.stringify(moved)}, so ${badPorts.join(',')} is free for the application`,
+          {
+            tags,
+          },
+        ),
       ],
     };
   }
@@ -200,7 +228,9 @@ function planRemap(
             : `port ${again?.[0]} is already remapped to it`;
         results.push(
           result('error', subject, `cannot remap port ${old} to ${port}: ${why}`, {
-            ...(clash && !spec.avoid.includes(port) ? { field: { path: keyPath([...tp, ...clash.path]), currentValue: String(port) } } : {}),
+            ...(clash && !spec.avoid.includes(port)
+              ? { field: { path: keyPath([...tp, ...clash.path]), currentValue: String(port) } }
+              : {}),
             tags: { ...tags, check: 'port9100' },
           }),
         );
@@ -212,7 +242,13 @@ function planRemap(
   }
 
   for (const [old, port] of moves) {
-    const scalar = (obj: KObject, path: readonly (string | number)[], what: string, current: string, value: string | number = port): void => {
+    const scalar = (
+      obj: KObject,
+      path: readonly (string | number)[],
+      what: string,
+      current: string,
+      value: string | number = port,
+    ): void => {
       changes.push({
         change: { op: 'scalar', obj, path, value },
         result: result('info', obj.subject, `${what}: ${current} -> ${value}`, {
@@ -222,7 +258,13 @@ function planRemap(
       });
     };
     const here = bad.filter((b) => b.port === old);
-    for (const u of here) scalar(w.obj, [...tp, ...u.path], `remapped ${describeUse(u)} of container ${JSON.stringify(u.container.name)}`, String(old));
+    for (const u of here)
+      scalar(
+        w.obj,
+        [...tp, ...u.path],
+        `remapped ${describeUse(u)} of container ${JSON.stringify(u.container.name)}`,
+        String(old),
+      );
 
     // Only a hostPort on the old port: the process listens elsewhere, nothing else points at it.
     const listening = here.filter((u) => u.what !== 'hostPort');
@@ -241,10 +283,15 @@ function planRemap(
           if (typeof arg !== 'string' || arg.search(mentions) < 0) return;
           if (c !== owner) {
             results.push(
-              result('warning', subject, `${field}[${i}] of container ${JSON.stringify(c.name)} mentions ${old}, which container ${JSON.stringify(owner.name)} now serves on ${port}: change it if it points at that port`, {
-                field: { path: keyPath([...cbase, field, i]), currentValue: arg },
-                tags: { ...tags, check: 'remapReference' },
-              }),
+              result(
+                'warning',
+                subject,
+                `${field}[${i}] of container ${JSON.stringify(c.name)} mentions ${old}, which container ${JSON.stringify(owner.name)} now serves on ${port}: change it if it points at that port`,
+                {
+                  field: { path: keyPath([...cbase, field, i]), currentValue: arg },
+                  tags: { ...tags, check: 'remapReference' },
+                },
+              ),
             );
             return;
           }
@@ -252,10 +299,15 @@ function planRemap(
           told = true;
           changes.push({
             change: { op: 'scalar', obj: w.obj, path: [...cbase, field, i], value: next },
-            result: result('info', subject, `${field}[${i}] of container ${JSON.stringify(owner.name)} now names port ${port}: ${JSON.stringify(next)}`, {
-              field: { path: keyPath([...cbase, field, i]), currentValue: arg, proposedValue: next },
-              tags,
-            }),
+            result: result(
+              'info',
+              subject,
+              `${field}[${i}] of container ${JSON.stringify(owner.name)} now names port ${port}: ${JSON.stringify(next)}`,
+              {
+                field: { path: keyPath([...cbase, field, i]), currentValue: arg, proposedValue: next },
+                tags,
+              },
+            ),
           });
         });
       }
@@ -269,14 +321,25 @@ function planRemap(
       const envPath = keyPath([...cbase, 'env']);
       if (existing && existing.valueFrom !== undefined && existing.valueFrom !== null) {
         results.push(
-          result('error', subject, `env ${spec.env} of container ${JSON.stringify(owner.name)} comes from valueFrom; cannot set it to ${port}`, {
-            field: { path: keyPath([...cbase, 'env', j]) },
-            tags: { ...tags, check: 'port9100' },
-          }),
+          result(
+            'error',
+            subject,
+            `env ${spec.env} of container ${JSON.stringify(owner.name)} comes from valueFrom; cannot set it to ${port}`,
+            {
+              field: { path: keyPath([...cbase, 'env', j]) },
+              tags: { ...tags, check: 'port9100' },
+            },
+          ),
         );
       } else if (existing && existing.value !== undefined && existing.value !== null) {
         if (String(existing.value) !== String(port)) {
-          scalar(w.obj, [...cbase, 'env', j, 'value'], `env ${spec.env} of container ${JSON.stringify(owner.name)}`, String(existing.value), String(port));
+          scalar(
+            w.obj,
+            [...cbase, 'env', j, 'value'],
+            `env ${spec.env} of container ${JSON.stringify(owner.name)}`,
+            String(existing.value),
+            String(port),
+          );
         }
       } else if (existing) {
         changes.push({
@@ -288,8 +351,17 @@ function planRemap(
         });
       } else {
         changes.push({
-          change: { op: 'append', obj: w.obj, path: cbase, key: 'env', items: [{ name: spec.env, value: String(port) }] },
-          result: result('info', subject, `env ${spec.env}=${port} added to container ${JSON.stringify(owner.name)}`, { field: { path: envPath, proposedValue: String(port) }, tags }),
+          change: {
+            op: 'append',
+            obj: w.obj,
+            path: cbase,
+            key: 'env',
+            items: [{ name: spec.env, value: String(port) }],
+          },
+          result: result('info', subject, `env ${spec.env}=${port} added to container ${JSON.stringify(owner.name)}`, {
+            field: { path: envPath, proposedValue: String(port) },
+            tags,
+          }),
         });
       }
     }
@@ -298,7 +370,11 @@ function planRemap(
     // prometheus.io/port-style annotations of the Pod template, and of the
     // Services selecting the Pod (Prometheus' endpoints discovery reads them
     // from the Service and scrapes the Pod's IP on that port).
-    const annotated = (obj: KObject, base: readonly (string | number)[], annotations: Readonly<Record<string, string>>): void => {
+    const annotated = (
+      obj: KObject,
+      base: readonly (string | number)[],
+      annotations: Readonly<Record<string, string>>,
+    ): void => {
       for (const [key, value] of Object.entries(annotations)) {
         if (isPortAnnotation(key) && value.trim() === String(old)) {
           scalar(obj, [...base, 'metadata', 'annotations', key], `annotation ${key}`, String(old), String(port));
@@ -321,26 +397,54 @@ function planRemap(
       for (const sp of svc.ports) {
         const label = `port ${sp.name ? JSON.stringify(sp.name) : sp.port}`;
         if (sp.targetPort === old) {
-          scalar(svc.obj, ['spec', 'ports', sp.index, 'targetPort'], `targetPort of ${label} (selects ${w.obj.kind}/${w.obj.name}; the Service port stays ${sp.port})`, String(old));
+          scalar(
+            svc.obj,
+            ['spec', 'ports', sp.index, 'targetPort'],
+            `targetPort of ${label} (selects ${w.obj.kind}/${w.obj.name}; the Service port stays ${sp.port})`,
+            String(old),
+          );
         } else if (sp.targetPort === undefined && sp.port === old) {
           changes.push({
-            change: { op: 'entries', obj: svc.obj, at: ['spec', 'ports', sp.index], path: [], entries: [['targetPort', port]] },
-            result: result('info', svc.obj.subject, `targetPort ${port} added to ${label} (selects ${w.obj.kind}/${w.obj.name}; the Service port stays ${old})`, {
-              field: { path: keyPath(['spec', 'ports', sp.index, 'targetPort']), proposedValue: String(port) },
-              tags,
-            }),
+            change: {
+              op: 'entries',
+              obj: svc.obj,
+              at: ['spec', 'ports', sp.index],
+              path: [],
+              entries: [['targetPort', port]],
+            },
+            result: result(
+              'info',
+              svc.obj.subject,
+              `targetPort ${port} added to ${label} (selects ${w.obj.kind}/${w.obj.name}; the Service port stays ${old})`,
+              {
+                field: { path: keyPath(['spec', 'ports', sp.index, 'targetPort']), proposedValue: String(port) },
+                tags,
+              },
+            ),
           });
         } else if (typeof sp.targetPort === 'string' && names.has(sp.targetPort)) {
-          results.push(result('info', svc.obj.subject, `targetPort ${JSON.stringify(sp.targetPort)} of ${label} follows the remapped port ${port} by name`, { tags }));
+          results.push(
+            result(
+              'info',
+              svc.obj.subject,
+              `targetPort ${JSON.stringify(sp.targetPort)} of ${label} follows the remapped port ${port} by name`,
+              { tags },
+            ),
+          );
         }
       }
     }
   }
   if (untold.length > 0) {
     results.push(
-      result('warning', subject, `port ${untold.join(',')} remapped in the manifest only: the process itself must be told to listen on ${untold.map((o) => moves.find(([x]) => x === o)?.[1]).join(',')} (set ports.env, or pass the port in args)`, {
-        tags: { ...tags, check: 'remapProcess' },
-      }),
+      result(
+        'warning',
+        subject,
+        `port ${untold.join(',')} remapped in the manifest only: the process itself must be told to listen on ${untold.map((o) => moves.find(([x]) => x === o)?.[1]).join(',')} (set ports.env, or pass the port in args)`,
+        {
+          tags: { ...tags, check: 'remapProcess' },
+        },
+      ),
     );
   }
   // An error leaves the whole Pod as it was: half a remap is worse than none.

@@ -42,7 +42,8 @@ export function servesGrpc(w: Workload, services: readonly ServiceView[]): boole
   }
   for (const svc of services) {
     for (const p of svc.ports) {
-      if (isGrpcName(p.name) || p.appProtocol === 'grpc' || p.port === GRPC_PORT || p.targetPort === GRPC_PORT) return true;
+      if (isGrpcName(p.name) || p.appProtocol === 'grpc' || p.port === GRPC_PORT || p.targetPort === GRPC_PORT)
+        return true;
     }
   }
   return false;

@@ -61,7 +61,11 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 /** `1 error (eipConflict), 2 warnings (hostPort, daemonSet), 1 note` or `-`. */
 function foundCell(list: readonly Result[]): string {
   const parts: string[] = [];
-  for (const [sev, word] of [['error', 'error'], ['warning', 'warning'], ['note', 'note']] as const) {
+  for (const [sev, word] of [
+    ['error', 'error'],
+    ['warning', 'warning'],
+    ['note', 'note'],
+  ] as const) {
     const rs = list.filter((r) => groupOf(r) === sev);
     if (rs.length === 0) continue;
     const ids = [...new Set(rs.map((r) => r.tags?.check).filter((c): c is string => c !== undefined))];
@@ -91,7 +95,10 @@ function table(results: readonly Result[]): string[] {
 }
 
 /** The report as text; `changed` says whether any document was (or, with `check`, would be) edited. */
-export function formatReport(results: readonly Result[], opts: { changed: boolean; verbose?: boolean; check?: boolean; failed?: boolean }): string {
+export function formatReport(
+  results: readonly Result[],
+  opts: { changed: boolean; verbose?: boolean; check?: boolean; failed?: boolean },
+): string {
   const lines: string[] = table(results);
   for (const group of GROUPS) {
     const list = results.filter((r) => groupOf(r) === group);
@@ -122,7 +129,15 @@ export function formatReport(results: readonly Result[], opts: { changed: boolea
 export function totalLine(results: readonly Result[], changed: boolean, check: boolean, failed = false): string {
   const t = tally(results);
   const changes = results.filter(isChange).length;
-  const verb = failed ? 'nothing written (errors)' : check ? (changed ? 'would change' : 'no change needed') : changed ? 'changed' : 'nothing changed';
+  const verb = failed
+    ? 'nothing written (errors)'
+    : check
+      ? changed
+        ? 'would change'
+        : 'no change needed'
+      : changed
+        ? 'changed'
+        : 'nothing changed';
   return `eksfit: ${verb}; ${plural(changes, 'change')}, ${plural(t.warning, 'warning')}, ${plural(t.error, 'error')}`;
 }
 
@@ -132,5 +147,7 @@ export function totalLine(results: readonly Result[], changed: boolean, check: b
  */
 export function formatJson(results: readonly Result[], changed: boolean): string {
   const t = tally(results);
-  return JSON.stringify({ changed, summary: { changes: results.filter(isChange).length, ...t }, results }, null, 2) + '\n';
+  return (
+    JSON.stringify({ changed, summary: { changes: results.filter(isChange).length, ...t }, results }, null, 2) + '\n'
+  );
 }

@@ -30,7 +30,9 @@ function formatErrors(errors: readonly ErrorObject[]): string[] {
   const oneOf = errors.filter((e) => e.keyword === 'oneOf');
   const inBranch = (e: ErrorObject): boolean =>
     e.keyword !== 'oneOf' &&
-    oneOf.some((o) => e.instancePath === o.instancePath && e.schemaPath.startsWith(o.schemaPath.replace(/\/oneOf$/, '/oneOf/')));
+    oneOf.some(
+      (o) => e.instancePath === o.instancePath && e.schemaPath.startsWith(o.schemaPath.replace(/\/oneOf$/, '/oneOf/')),
+    );
   const lines: string[] = [];
   for (const e of errors) {
     if (inBranch(e)) continue;
@@ -54,9 +56,13 @@ function message(e: ErrorObject): string {
     case 'const':
       return `must be ${JSON.stringify(p.allowedValue)}`;
     case 'type':
-      return `must be ${String(p.type).split(',').map((t) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`)).join(' or ')}`;
+      return `must be ${String(p.type)
+        .split(',')
+        .map((t) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`))
+        .join(' or ')}`;
     case 'pattern':
-      if (p.pattern === '^[1-9][0-9]*s$') return 'must be whole seconds with an s suffix, from 1s to 86400s (for example "120s")';
+      if (p.pattern === '^[1-9][0-9]*s$')
+        return 'must be whole seconds with an s suffix, from 1s to 86400s (for example "120s")';
       if (p.pattern === '\\S') return 'must not be empty';
       return `must match ${String(p.pattern)}`;
     case 'minimum':

@@ -57,7 +57,8 @@ export function parseLabelSelector(text: string): LabelSelector {
       const values = (m[3] as string).split(',').map((v) => v.trim());
       // Like kubectl: `in ()` is an empty set, and `in (a,)` an empty value.
       if ((m[3] as string).trim() === '') throw new Error(`${JSON.stringify(part)}: the set of values cannot be empty`);
-      if (values.some((v) => v === '' || !isLabelValue(v))) throw new Error(`invalid values in ${JSON.stringify(part)}`);
+      if (values.some((v) => v === '' || !isLabelValue(v)))
+        throw new Error(`invalid values in ${JSON.stringify(part)}`);
       matchExpressions.push({ key: checkKey(m[1] as string, part), operator: m[2] === 'in' ? 'In' : 'NotIn', values });
     } else if ((m = /^([^\s=!(),]+)\s*(==|=|!=)\s*([^\s=!(),]*)$/.exec(part))) {
       const key = checkKey(m[1] as string, part);
@@ -71,7 +72,9 @@ export function parseLabelSelector(text: string): LabelSelector {
     } else if (/^[^\s=!(),]+$/.test(part)) {
       matchExpressions.push({ key: checkKey(part, part), operator: 'Exists' });
     } else {
-      throw new Error(`cannot parse ${JSON.stringify(part)} (expected key=value, key!=value, key in (a,b), key notin (a,b), key or !key)`);
+      throw new Error(
+        `cannot parse ${JSON.stringify(part)} (expected key=value, key!=value, key in (a,b), key notin (a,b), key or !key)`,
+      );
     }
   }
   return {
@@ -96,7 +99,8 @@ function splitTopLevel(text: string): string[] {
   return parts;
 }
 
-const KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 function checkKey(key: string, part: string): string {
   if (!KEY.test(key)) throw new Error(`invalid label key ${JSON.stringify(key)} in ${JSON.stringify(part)}`);
@@ -116,7 +120,10 @@ export function globMatch(pattern: string, text: string): boolean {
 const globCache = new Map<string, RegExp>();
 function compileGlob(pattern: string): RegExp {
   const re = new RegExp(
-    `^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`,
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
     's',
   );
   globCache.set(pattern, re);

@@ -37,7 +37,8 @@ export function serviceOf(obj: KObject): ServiceView | undefined {
       index,
       name: str(p.name),
       port: toPort(p.port),
-      targetPort: p.targetPort === undefined || p.targetPort === null ? undefined : toPort(p.targetPort) ?? str(p.targetPort),
+      targetPort:
+        p.targetPort === undefined || p.targetPort === null ? undefined : (toPort(p.targetPort) ?? str(p.targetPort)),
       appProtocol: str(p.appProtocol),
     })),
   };
@@ -85,7 +86,8 @@ export class ServiceIndex {
     const ns = this.namespaceOf(w.obj);
     const found = new Set<ServiceView>();
     for (const [k, v] of Object.entries(w.labels)) {
-      for (const svc of this.byLabel.get(`${ns}\0${k}\0${v}`) ?? []) if (selects(svc, w, this.namespaceOf)) found.add(svc);
+      for (const svc of this.byLabel.get(`${ns}\0${k}\0${v}`) ?? [])
+        if (selects(svc, w, this.namespaceOf)) found.add(svc);
     }
     return [...found].sort((a, b) => order(a) - order(b));
   }

@@ -8,7 +8,18 @@
  * concatenation of all segments is the input, exactly: a segment nobody edits
  * is written back as it came.
  */
-import { isAlias, isCollection, isPair, isScalar, Parser, parseDocument, type Alias, type Document, type Node, type YAMLError } from 'yaml';
+import {
+  isAlias,
+  isCollection,
+  isPair,
+  isScalar,
+  Parser,
+  parseDocument,
+  type Alias,
+  type Document,
+  type Node,
+  type YAMLError,
+} from 'yaml';
 import { InputError, type SourcePosition } from './errors.ts';
 import { fastParse, MAX_DEPTH } from './fastyaml.ts';
 
@@ -75,7 +86,6 @@ function isMarker(text: string, at: number, ch: string): boolean {
   return next === undefined || next === ' ' || next === '\t' || next === '\n' || next === '\r';
 }
 
-
 /** A parsed segment. `doc` offsets point into `segment.text`. */
 export interface ParsedSegment {
   readonly segment: Segment;
@@ -134,7 +144,10 @@ function parseSlowly(segment: Segment): ParsedSegment {
     // The yaml library recurses once per nesting level: a deep enough document overflows the
     // stack (a RangeError, or a SyntaxError when the overflow hits while a regular expression compiles).
     if (e instanceof Error && !(e instanceof InputError) && /Maximum call stack size exceeded/.test(e.message)) {
-      throw new InputError(`nested more than ${MAX_NESTING} levels deep`, positionOf(segment, deepestPoint(segment.text)));
+      throw new InputError(
+        `nested more than ${MAX_NESTING} levels deep`,
+        positionOf(segment, deepestPoint(segment.text)),
+      );
     }
     // The library throws on a few inputs instead of reporting them ("\U00110000" is no code point).
     if (e instanceof RangeError && /code point/i.test(e.message)) {
@@ -176,12 +189,21 @@ function checkShape(segment: Segment, doc: Document.Parsed): void {
       firstAlias ??= node;
       const target = node.resolve(doc);
       // (The yaml library reports no error for it, and would throw when reading the value.)
-      if (!target) throw new InputError(`alias *${node.source} has no anchor &${node.source} before it`, positionOf(segment, node.range?.[0] ?? 0));
-      if (open.has(target)) throw new InputError(`alias *${node.source} repeats a node that contains it (a cycle)`, positionOf(segment, node.range?.[0] ?? 0));
+      if (!target)
+        throw new InputError(
+          `alias *${node.source} has no anchor &${node.source} before it`,
+          positionOf(segment, node.range?.[0] ?? 0),
+        );
+      if (open.has(target))
+        throw new InputError(
+          `alias *${node.source} repeats a node that contains it (a cycle)`,
+          positionOf(segment, node.range?.[0] ?? 0),
+        );
       return height(target, depth, via ?? node);
     }
     if (isPair(node)) {
-      if (isScalar(node.key) && (node.key.value === '<<' || typeof node.key.value === 'symbol')) firstMerge ??= node.key;
+      if (isScalar(node.key) && (node.key.value === '<<' || typeof node.key.value === 'symbol'))
+        firstMerge ??= node.key;
       return Math.max(height(node.key, depth, via), height(node.value, depth, via));
     }
     if (!isCollection(node)) return 1;
@@ -206,7 +228,10 @@ function checkShape(segment: Segment, doc: Document.Parsed): void {
   } catch (e) {
     if (!(e instanceof Error) || e instanceof InputError) throw e;
     if (/Excessive alias count/.test(e.message)) {
-      throw new InputError(`aliases expand too much (more than ${MAX_ALIAS_COUNT} times per node: an alias bomb?)`, positionOf(segment, firstAlias?.range?.[0] ?? 0));
+      throw new InputError(
+        `aliases expand too much (more than ${MAX_ALIAS_COUNT} times per node: an alias bomb?)`,
+        positionOf(segment, firstAlias?.range?.[0] ?? 0),
+      );
     }
     // A merge key (<<) whose value is not a mapping, or an alias of one.
     throw new InputError(firstLine(e.message), positionOf(segment, (firstMerge ?? firstAlias)?.range?.[0] ?? 0));
@@ -255,7 +280,10 @@ function deepestPoint(text: string): number {
 
 /** An InputError for a YAML syntax error: its first line, where it is (an unclosed quote: where it opens). */
 export function yamlError(segment: Segment, err: YAMLError): InputError {
-  const at = err.code === 'MISSING_CHAR' && /quote/.test(err.message) ? unclosedQuoteStart(segment.text, err.pos[0]) : err.pos[0];
+  const at =
+    err.code === 'MISSING_CHAR' && /quote/.test(err.message)
+      ? unclosedQuoteStart(segment.text, err.pos[0])
+      : err.pos[0];
   return new InputError(firstLine(err.message), positionOf(segment, at));
 }
 
@@ -266,7 +294,11 @@ function unclosedQuoteStart(text: string, fallback: number): number {
     if (Array.isArray(v)) return v.forEach(visit);
     if (typeof v !== 'object' || v === null) return;
     const t = v as { type?: string; offset?: number; source?: string };
-    if ((t.type === 'double-quoted-scalar' || t.type === 'single-quoted-scalar') && typeof t.offset === 'number' && typeof t.source === 'string') {
+    if (
+      (t.type === 'double-quoted-scalar' || t.type === 'single-quoted-scalar') &&
+      typeof t.offset === 'number' &&
+      typeof t.source === 'string'
+    ) {
       const q = t.source[0];
       if (t.source.length < 2 || t.source[t.source.length - 1] !== q) found = Math.min(found, t.offset);
     }
@@ -306,11 +338,14 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
   if (bad) {
     const before = text.slice(0, bad.index).split('\n');
     const code = (bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
-    throw new InputError(`binary input: ${code === '0000' ? 'a NUL character' : `character U+${code}`} is not allowed in YAML`, {
-      file,
-      line: before.length,
-      column: (before[before.length - 1] ?? '').length + 1,
-    });
+    throw new InputError(
+      `binary input: ${code === '0000' ? 'a NUL character' : `character U+${code}`} is not allowed in YAML`,
+      {
+        file,
+        line: before.length,
+        column: (before[before.length - 1] ?? '').length + 1,
+      },
+    );
   }
   return text;
 }

@@ -93,20 +93,26 @@ export function transform(sources: readonly Source[], options: TransformOptions 
     const p = rlDoc as (typeof parsed)[number];
     const rl = p.parsed.doc.contents as YAMLMap;
     const items = rl.get('items', true) as Node | undefined;
-    if (items !== undefined && items !== null && !(isSeq(items) || (isScalarNull(items)))) {
+    if (items !== undefined && items !== null && !(isSeq(items) || isScalarNull(items))) {
       throw new InputError('ResourceList items must be a list', positionOf(p.segment, items.range?.[0] ?? 0));
     }
     if (isSeq(items)) {
       items.items.forEach((item, i) => {
         const node = item as Node;
-        if (!isMap(node)) throw new InputError(`ResourceList items[${i}] is not a mapping`, positionOf(p.segment, node?.range?.[0] ?? 0));
+        if (!isMap(node))
+          throw new InputError(
+            `ResourceList items[${i}] is not a mapping`,
+            positionOf(p.segment, node?.range?.[0] ?? 0),
+          );
         objects.push(objectOf(p.parsed.doc, node, all.indexOf(p), ['items', i], undefined));
       });
     }
     if (!policy) {
       const fc = rl.get('functionConfig', true) as Node | undefined;
       try {
-        policy = fc ? loadPolicy((fc as Node).toJS(p.parsed.doc, { maxAliasCount: 100 }), 'functionConfig') : options.fallbackPolicy;
+        policy = fc
+          ? loadPolicy((fc as Node).toJS(p.parsed.doc, { maxAliasCount: 100 }), 'functionConfig')
+          : options.fallbackPolicy;
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         policyError = e;
@@ -134,14 +140,41 @@ export function transform(sources: readonly Source[], options: TransformOptions 
   if (policyError) {
     const results = policyError.problems.map((p) => result('error', undefined, `invalid functionConfig: ${p}`));
     const errors = [result('error', undefined, policyError.message), ...results];
-    return { mode: 'krm', ...render(all, [], errors, rlDoc), results: errors, policyError, input: all.map((d) => d.segment.text).join('') };
+    return {
+      mode: 'krm',
+      ...render(all, [], errors, rlDoc),
+      results: errors,
+      policyError,
+      input: all.map((d) => d.segment.text).join(''),
+    };
   }
   const pol = policy ?? options.fallbackPolicy ?? defaultPolicy();
   const planned = planAll(objects, pol, options.namespace ?? 'default');
-  const plan = options.strict ? { ...planned, results: planned.results.map((r) => (r.severity === 'warning' ? { ...r, severity: 'error' as const } : r)) } : planned;
-  const rendered = render(all, plan.changes, plan.results, krm ? rlDoc : undefined, firstOfFile, options.verify ?? true);
-  const input = joinFiles(all.map((d) => d.segment.text), firstOfFile);
-  return { mode: krm ? 'krm' : 'stream', output: rendered.output, results: rendered.results, changed: rendered.changed, input };
+  const plan = options.strict
+    ? {
+        ...planned,
+        results: planned.results.map((r) => (r.severity === 'warning' ? { ...r, severity: 'error' as const } : r)),
+      }
+    : planned;
+  const rendered = render(
+    all,
+    plan.changes,
+    plan.results,
+    krm ? rlDoc : undefined,
+    firstOfFile,
+    options.verify ?? true,
+  );
+  const input = joinFiles(
+    all.map((d) => d.segment.text),
+    firstOfFile,
+  );
+  return {
+    mode: krm ? 'krm' : 'stream',
+    output: rendered.output,
+    results: rendered.results,
+    changed: rendered.changed,
+    input,
+  };
 }
 
 const KIND_LINE = /^kind:[ \t]*(["']?)([A-Za-z0-9._-]+)\1[ \t]*(?:#.*)?\r?$/gm;
@@ -202,7 +235,11 @@ export function planAll(objects: readonly KObject[], policy: Policy, defaultName
     }
     const look = workloadOf(obj, policy.kinds);
     if (look.kind === 'invalid') {
-      results.push(result('error', obj.subject, `the Pod template at ${look.path} is not a mapping; ${obj.kind} left unchanged`, { field: { path: look.path } }));
+      results.push(
+        result('error', obj.subject, `the Pod template at ${look.path} is not a mapping; ${obj.kind} left unchanged`, {
+          field: { path: look.path },
+        }),
+      );
     } else if (look.kind === 'ok') {
       workloads.push(look.workload);
     }
@@ -212,7 +249,11 @@ export function planAll(objects: readonly KObject[], policy: Policy, defaultName
   const index = new ServiceIndex(services, namespaceOf);
   for (const w of workloads) {
     if (isSkipped(w)) {
-      results.push(result('info', w.obj.subject, `skipped: labelled or annotated ${ANNOTATIONS.skip}: "true"`, { tags: { check: 'skip' } }));
+      results.push(
+        result('info', w.obj.subject, `skipped: labelled or annotated ${ANNOTATIONS.skip}: "true"`, {
+          tags: { check: 'skip' },
+        }),
+      );
       continue;
     }
     const selecting = index.selecting(w);
@@ -222,7 +263,11 @@ export function planAll(objects: readonly KObject[], policy: Policy, defaultName
   }
   for (const rule of policy.rules) {
     if (!rule.preset && !hits.get(rule.name)) {
-      results.push(result('warning', undefined, `rule ${JSON.stringify(rule.name)} matched no workload`, { tags: { rule: rule.name, check: 'unmatchedRule' } }));
+      results.push(
+        result('warning', undefined, `rule ${JSON.stringify(rule.name)} matched no workload`, {
+          tags: { rule: rule.name, check: 'unmatchedRule' },
+        }),
+      );
     }
   }
   results.push(...runChecks({ objects, workloads, services, policy, namespaceOf, changes }));
@@ -244,7 +289,11 @@ function applySeverities(results: readonly Result[], policy: Policy): Result[] {
 function isSkipped(w: Workload): boolean {
   const md = isObject(w.obj.value.metadata) ? w.obj.value.metadata : {};
   const own = { ...stringMap(md.labels), ...stringMap(md.annotations) };
-  return own[ANNOTATIONS.skip] === 'true' || w.labels[ANNOTATIONS.skip] === 'true' || w.annotations[ANNOTATIONS.skip] === 'true';
+  return (
+    own[ANNOTATIONS.skip] === 'true' ||
+    w.labels[ANNOTATIONS.skip] === 'true' ||
+    w.annotations[ANNOTATIONS.skip] === 'true'
+  );
 }
 
 /** True when the workload matches a selector (every given field). */
@@ -257,7 +306,13 @@ export function selectorMatches(sel: Selector, w: Workload, namespace: string): 
 }
 
 function isEmptySelector(sel: Selector | undefined): boolean {
-  return !sel || (sel.kinds === undefined && sel.namespaces === undefined && sel.names === undefined && sel.labelSelector === undefined);
+  return (
+    !sel ||
+    (sel.kinds === undefined &&
+      sel.namespaces === undefined &&
+      sel.names === undefined &&
+      sel.labelSelector === undefined)
+  );
 }
 
 function planWorkload(
@@ -304,10 +359,15 @@ function planWorkload(
       if (idList === undefined) wants.push([ANNOTATIONS.eipAttributes, JSON.stringify(rule.egress.eip)]);
       else {
         results.push(
-          result('warning', subject, `rule ${JSON.stringify(rule.name)}: ${ANNOTATIONS.eipAttributes} not set, because the Pod already binds existing EIPs with ${ANNOTATIONS.eipIdList}: ${JSON.stringify(idList)} (the two must not be combined)`, {
-            field: { path: keyPath([...annPath, ANNOTATIONS.eipIdList]), currentValue: idList },
-            tags: { rule: rule.name, check: 'eipConflict' },
-          }),
+          result(
+            'warning',
+            subject,
+            `rule ${JSON.stringify(rule.name)}: ${ANNOTATIONS.eipAttributes} not set, because the Pod already binds existing EIPs with ${ANNOTATIONS.eipIdList}: ${JSON.stringify(idList)} (the two must not be combined)`,
+            {
+              field: { path: keyPath([...annPath, ANNOTATIONS.eipIdList]), currentValue: idList },
+              tags: { rule: rule.name, check: 'eipConflict' },
+            },
+          ),
         );
       }
     }
@@ -315,7 +375,14 @@ function planWorkload(
     if (rule.ports && rule !== portsRule) {
       const avoid = rule.ports.avoid;
       if (!rule.preset && portsRule && portUses(w).some((u) => avoid.includes(u.port))) {
-        results.push(result('info', subject, `ports of rule ${JSON.stringify(rule.name)} not used: rule ${JSON.stringify(portsRule.name)}, later in the policy, decides the ports of this Pod`, { tags: { rule: rule.name } }));
+        results.push(
+          result(
+            'info',
+            subject,
+            `ports of rule ${JSON.stringify(rule.name)} not used: rule ${JSON.stringify(portsRule.name)}, later in the policy, decides the ports of this Pod`,
+            { tags: { rule: rule.name } },
+          ),
+        );
       }
     } else if (rule.ports) {
       const pp = planPorts(w, rule.ports, rule, selecting, namespaceOf);
@@ -329,10 +396,15 @@ function planWorkload(
       const prev = desired.get(key);
       if (prev && prev.value !== value) {
         results.push(
-          result('info', subject, `rule ${JSON.stringify(rule.name)} overrides ${key}=${JSON.stringify(prev.value)} of rule ${JSON.stringify(prev.rule.name)} with ${JSON.stringify(value)}`, {
-            field: { path: keyPath([...annPath, key]), currentValue: prev.value },
-            tags: { rule: rule.name },
-          }),
+          result(
+            'info',
+            subject,
+            `rule ${JSON.stringify(rule.name)} overrides ${key}=${JSON.stringify(prev.value)} of rule ${JSON.stringify(prev.rule.name)} with ${JSON.stringify(value)}`,
+            {
+              field: { path: keyPath([...annPath, key]), currentValue: prev.value },
+              tags: { rule: rule.name },
+            },
+          ),
         );
       }
       desired.set(key, { value, rule });
@@ -345,9 +417,14 @@ function planWorkload(
   if (claim && !desired.has(ANNOTATIONS.eipAttributes) && w.annotations[ANNOTATIONS.eipAttributes] === undefined) {
     desired.delete(ANNOTATIONS.eipClaimDeletePolicy);
     results.push(
-      result('warning', subject, `rule ${JSON.stringify(claim.rule.name)}: egress.claimDeletePolicy not written: the Pod gets no EIP from EKS (no ${ANNOTATIONS.eipAttributes}), so it would do nothing`, {
-        tags: { rule: claim.rule.name },
-      }),
+      result(
+        'warning',
+        subject,
+        `rule ${JSON.stringify(claim.rule.name)}: egress.claimDeletePolicy not written: the Pod gets no EIP from EKS (no ${ANNOTATIONS.eipAttributes}), so it would do nothing`,
+        {
+          tags: { rule: claim.rule.name },
+        },
+      ),
     );
   }
 
@@ -355,20 +432,36 @@ function planWorkload(
   const entryResults: Result[] = [];
   for (const [key, { value, rule }] of desired) {
     const cur = w.annotations[key];
-    const field = { path: keyPath([...annPath, key]), ...(cur !== undefined ? { currentValue: cur } : {}), proposedValue: value };
+    const field = {
+      path: keyPath([...annPath, key]),
+      ...(cur !== undefined ? { currentValue: cur } : {}),
+      proposedValue: value,
+    };
     // A kept value is a note, not a change: it carries no proposed value.
     const keptField = { path: field.path, ...(cur !== undefined ? { currentValue: cur } : {}) };
     const tags = { rule: rule.name };
     if (cur === value) continue;
     if (cur === undefined || rule.overwrite) {
       entries.push([key, value]);
-      entryResults.push(result('info', subject, `${cur === undefined ? 'set' : 'replaced'} Pod annotation ${key}: ${JSON.stringify(value)}`, { field, tags }));
+      entryResults.push(
+        result(
+          'info',
+          subject,
+          `${cur === undefined ? 'set' : 'replaced'} Pod annotation ${key}: ${JSON.stringify(value)}`,
+          { field, tags },
+        ),
+      );
     } else {
       results.push(
-        result('info', subject, `kept existing Pod annotation ${key}: ${JSON.stringify(cur)} (rule ${JSON.stringify(rule.name)} wants ${JSON.stringify(value)}; set overwrite: true to replace it)`, {
-          field: keptField,
-          tags,
-        }),
+        result(
+          'info',
+          subject,
+          `kept existing Pod annotation ${key}: ${JSON.stringify(cur)} (rule ${JSON.stringify(rule.name)} wants ${JSON.stringify(value)}; set overwrite: true to replace it)`,
+          {
+            field: keptField,
+            tags,
+          },
+        ),
       );
     }
   }
@@ -382,10 +475,15 @@ function planWorkload(
     if (uses.length > 0 && !results.some((r) => r.severity === 'error' && r.tags?.check === 'port9100')) {
       const u = uses[0] as (typeof uses)[number];
       results.push(
-        result('warning', subject, `uses port 9100 (${u.what} of container ${JSON.stringify(u.container.name)}), which EKS itself listens on in every Pod: the Pod will fail to start. Fix: a rule with ports.strategy metricsPort (annotation ${ANNOTATIONS.metricsPort}) or remap`, {
-          field: { path: keyPath([...w.row.templatePath, ...u.path]), currentValue: '9100' },
-          tags: { check: 'port9100' },
-        }),
+        result(
+          'warning',
+          subject,
+          `uses port 9100 (${u.what} of container ${JSON.stringify(u.container.name)}), which EKS itself listens on in every Pod: the Pod will fail to start. Fix: a rule with ports.strategy metricsPort (annotation ${ANNOTATIONS.metricsPort}) or remap`,
+          {
+            field: { path: keyPath([...w.row.templatePath, ...u.path]), currentValue: '9100' },
+            tags: { check: 'port9100' },
+          },
+        ),
       );
     }
   }
@@ -401,12 +499,19 @@ function planPlacement(w: Workload, rule: Rule): PlannedChange[] {
   const subject = w.obj.subject;
   const affinity = isObject(spec.affinity) ? spec.affinity : {};
   const na = isObject(affinity.nodeAffinity) ? affinity.nodeAffinity : {};
-  const req = isObject(na.requiredDuringSchedulingIgnoredDuringExecution) ? na.requiredDuringSchedulingIgnoredDuringExecution : undefined;
+  const req = isObject(na.requiredDuringSchedulingIgnoredDuringExecution)
+    ? na.requiredDuringSchedulingIgnoredDuringExecution
+    : undefined;
   const terms: unknown[] = req && Array.isArray(req.nodeSelectorTerms) ? req.nodeSelectorTerms : [];
-  const exprsOf = (t: unknown): Record<string, unknown>[] => (isObject(t) && Array.isArray(t.matchExpressions) ? t.matchExpressions.filter(isObject) : []);
+  const exprsOf = (t: unknown): Record<string, unknown>[] =>
+    isObject(t) && Array.isArray(t.matchExpressions) ? t.matchExpressions.filter(isObject) : [];
   // `In` only super nodes, or `NotIn` super nodes.
   const eklet = (e: Record<string, unknown>, op: 'In' | 'NotIn'): boolean =>
-    e.key === INSTANCE_TYPE && e.operator === op && Array.isArray(e.values) && e.values.includes('eklet') && (op === 'NotIn' || e.values.every((v) => v === 'eklet'));
+    e.key === INSTANCE_TYPE &&
+    e.operator === op &&
+    Array.isArray(e.values) &&
+    e.values.includes('eklet') &&
+    (op === 'NotIn' || e.values.every((v) => v === 'eklet'));
   if (rule.placement === 'superNode') {
     const sel = isObject(spec.nodeSelector) ? spec.nodeSelector : {};
     // A required node affinity `In [eklet]` in every term already says the same.
@@ -414,31 +519,63 @@ function planPlacement(w: Workload, rule: Rule): PlannedChange[] {
     if (sel[INSTANCE_TYPE] !== 'eklet' && !byAffinity) {
       const cur = sel[INSTANCE_TYPE];
       out.push({
-        change: { op: 'entries', obj: w.obj, path: [...tp, 'spec', 'nodeSelector'], entries: [[INSTANCE_TYPE, 'eklet']] },
+        change: {
+          op: 'entries',
+          obj: w.obj,
+          path: [...tp, 'spec', 'nodeSelector'],
+          entries: [[INSTANCE_TYPE, 'eklet']],
+        },
         results: [
-          result('info', subject, `node selector ${INSTANCE_TYPE}: eklet (run on super nodes${cur !== undefined && cur !== null ? `; was ${JSON.stringify(String(cur))}` : ''})`, {
-            field: { path: keyPath([...tp, 'spec', 'nodeSelector', INSTANCE_TYPE]), ...(cur !== undefined && cur !== null ? { currentValue: String(cur) } : {}), proposedValue: 'eklet' },
-            tags,
-          }),
+          result(
+            'info',
+            subject,
+            `node selector ${INSTANCE_TYPE}: eklet (run on super nodes${cur !== undefined && cur !== null ? `; was ${JSON.stringify(String(cur))}` : ''})`,
+            {
+              field: {
+                path: keyPath([...tp, 'spec', 'nodeSelector', INSTANCE_TYPE]),
+                ...(cur !== undefined && cur !== null ? { currentValue: String(cur) } : {}),
+                proposedValue: 'eklet',
+              },
+              tags,
+            },
+          ),
         ],
       });
     }
     const tols = Array.isArray(spec.tolerations) ? spec.tolerations : [];
     // A toleration with no key and operator Exists tolerates every taint.
-    const tolerated = tols.some((t: unknown) => isObject(t) && (t.key === EKLET_TAINT || ((t.key === undefined || t.key === null || t.key === '') && t.operator === 'Exists')));
+    const tolerated = tols.some(
+      (t: unknown) =>
+        isObject(t) &&
+        (t.key === EKLET_TAINT || ((t.key === undefined || t.key === null || t.key === '') && t.operator === 'Exists')),
+    );
     if (!tolerated) {
       const toleration = { key: EKLET_TAINT, operator: 'Exists', effect: 'NoSchedule' };
-      const added = result('info', subject, `toleration ${EKLET_TAINT}:NoSchedule added`, { field: { path: keyPath([...tp, 'spec', 'tolerations']), proposedValue: JSON.stringify(toleration) }, tags });
+      const added = result('info', subject, `toleration ${EKLET_TAINT}:NoSchedule added`, {
+        field: { path: keyPath([...tp, 'spec', 'tolerations']), proposedValue: JSON.stringify(toleration) },
+        tags,
+      });
       const selector = out.pop();
       if (!nodeAtPath(w, ['spec']) && selector) {
         // No Pod spec yet: create it once, with the node selector and the toleration.
         out.push({
-          change: { op: 'entries', obj: w.obj, path: [...tp, 'spec'], entries: [['nodeSelector', { [INSTANCE_TYPE]: 'eklet' }], ['tolerations', [toleration]]] },
+          change: {
+            op: 'entries',
+            obj: w.obj,
+            path: [...tp, 'spec'],
+            entries: [
+              ['nodeSelector', { [INSTANCE_TYPE]: 'eklet' }],
+              ['tolerations', [toleration]],
+            ],
+          },
           results: [...selector.results, added],
         });
       } else {
         if (selector) out.push(selector);
-        out.push({ change: { op: 'append', obj: w.obj, path: [...tp, 'spec'], key: 'tolerations', items: [toleration] }, results: [added] });
+        out.push({
+          change: { op: 'append', obj: w.obj, path: [...tp, 'spec'], key: 'tolerations', items: [toleration] },
+          results: [added],
+        });
       }
     }
   } else if (rule.placement === 'avoidSuperNode') {
@@ -452,22 +589,46 @@ function planPlacement(w: Workload, rule: Rule): PlannedChange[] {
           op: 'entries',
           obj: w.obj,
           path: [...tp, 'spec', 'affinity', 'nodeAffinity'],
-          entries: [['requiredDuringSchedulingIgnoredDuringExecution', { nodeSelectorTerms: [{ matchExpressions: [term] }] }]],
+          entries: [
+            ['requiredDuringSchedulingIgnoredDuringExecution', { nodeSelectorTerms: [{ matchExpressions: [term] }] }],
+          ],
         },
         results: [result('info', subject, msg, { field: { path: keyPath(reqPath), proposedValue }, tags })],
       });
     } else if (terms.length === 0) {
       out.push({
-        change: { op: 'append', obj: w.obj, path: reqPath, key: 'nodeSelectorTerms', items: [{ matchExpressions: [term] }] },
-        results: [result('info', subject, msg, { field: { path: keyPath([...reqPath, 'nodeSelectorTerms']), proposedValue }, tags })],
+        change: {
+          op: 'append',
+          obj: w.obj,
+          path: reqPath,
+          key: 'nodeSelectorTerms',
+          items: [{ matchExpressions: [term] }],
+        },
+        results: [
+          result('info', subject, msg, {
+            field: { path: keyPath([...reqPath, 'nodeSelectorTerms']), proposedValue },
+            tags,
+          }),
+        ],
       });
     } else {
       // Terms are ORed: every term must keep the Pod off super nodes.
       terms.forEach((t, i) => {
         if (exprsOf(t).some((e) => eklet(e, 'NotIn'))) return;
         out.push({
-          change: { op: 'append', obj: w.obj, path: [...reqPath, 'nodeSelectorTerms', i], key: 'matchExpressions', items: [term] },
-          results: [result('info', subject, `${msg}, in nodeSelectorTerms[${i}]`, { field: { path: keyPath([...reqPath, 'nodeSelectorTerms', i, 'matchExpressions']), proposedValue }, tags })],
+          change: {
+            op: 'append',
+            obj: w.obj,
+            path: [...reqPath, 'nodeSelectorTerms', i],
+            key: 'matchExpressions',
+            items: [term],
+          },
+          results: [
+            result('info', subject, `${msg}, in nodeSelectorTerms[${i}]`, {
+              field: { path: keyPath([...reqPath, 'nodeSelectorTerms', i, 'matchExpressions']), proposedValue },
+              tags,
+            }),
+          ],
         });
       });
     }
@@ -501,7 +662,13 @@ function render(
     const prev = seen.get(key);
     if (prev) {
       if (p.change.op === 'scalar' && prev.change.op === 'scalar' && prev.change.value !== p.change.value) {
-        results.push(result('error', p.change.obj.subject, `conflicting changes of ${keyPath(p.change.path)}: ${prev.change.value} and ${p.change.value}`));
+        results.push(
+          result(
+            'error',
+            p.change.obj.subject,
+            `conflicting changes of ${keyPath(p.change.path)}: ${prev.change.value} and ${p.change.value}`,
+          ),
+        );
       }
       continue;
     }
@@ -533,7 +700,13 @@ function render(
       } catch (e) {
         if (!(e instanceof UneditableError)) throw e;
         editor.edits.length = mark;
-        results.push(result('warning', p.change.obj.subject, `left unchanged: ${e.message} (eksfit edits only what it can edit without rewriting the document)`));
+        results.push(
+          result(
+            'warning',
+            p.change.obj.subject,
+            `left unchanged: ${e.message} (eksfit edits only what it can edit without rewriting the document)`,
+          ),
+        );
       }
     }
     if (docIndex === docIndexOfRl) {
@@ -549,7 +722,10 @@ function render(
 
   if (rlDoc) {
     const d = rlDoc;
-    const { editor, applied } = rlEdits ?? { editor: new DocumentEditor(d.segment.text, { aliasFree: d.parsed.fast === true }), applied: [] };
+    const { editor, applied } = rlEdits ?? {
+      editor: new DocumentEditor(d.segment.text, { aliasFree: d.parsed.fast === true }),
+      applied: [],
+    };
     changed = editor.changed;
     if ((changed || all.length > 0) && d.parsed.duplicateKeys.length > 0) {
       throw new InputError('duplicate mapping key in the ResourceList', d.parsed.duplicateKeys[0]);
@@ -568,7 +744,10 @@ function render(
           editor.prependEntries(rl, [['results', toKrm(all) as never[]]]);
         } catch (e2) {
           if (!(e2 instanceof UneditableError)) throw e2;
-          throw new InputError(`cannot add results to this ResourceList: ${e.message}`, positionOf(d.segment, rl.range?.[0] ?? 0));
+          throw new InputError(
+            `cannot add results to this ResourceList: ${e.message}`,
+            positionOf(d.segment, rl.range?.[0] ?? 0),
+          );
         }
       }
       applied.push(change);
@@ -602,7 +781,12 @@ export function joinFiles(texts: readonly string[], firstOfFile: ReadonlySet<num
 }
 
 /** Applies the editor and checks that the text parses back to the intended values. */
-function verified(d: { segment: Segment; parsed: ParsedSegment }, editor: DocumentEditor, applied: readonly Change[], verify: boolean): string {
+function verified(
+  d: { segment: Segment; parsed: ParsedSegment },
+  editor: DocumentEditor,
+  applied: readonly Change[],
+  verify: boolean,
+): string {
   const text = editor.apply();
   if (!editor.changed) return d.segment.text;
   if (!verify) return text;
@@ -613,7 +797,9 @@ function verified(d: { segment: Segment; parsed: ParsedSegment }, editor: Docume
   for (const c of applied) expected = editValue(expected, c);
   const actual = again.toJS({ maxAliasCount: 100 }) as unknown;
   if (!deepEqual(expected, actual)) {
-    throw new Error(`internal: edited document of ${d.segment.file} (document ${d.segment.index}) does not read back as intended`);
+    throw new Error(
+      `internal: edited document of ${d.segment.file} (document ${d.segment.index}) does not read back as intended`,
+    );
   }
   return text;
 }
@@ -629,9 +815,14 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     const bb = b as unknown[];
     return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
   }
-  if (a instanceof Map || b instanceof Map || a instanceof Set || b instanceof Set) return JSON.stringify([...(a as Map<unknown, unknown>)]) === JSON.stringify([...(b as Map<unknown, unknown>)]);
+  if (a instanceof Map || b instanceof Map || a instanceof Set || b instanceof Set)
+    return JSON.stringify([...(a as Map<unknown, unknown>)]) === JSON.stringify([...(b as Map<unknown, unknown>)]);
   const ka = Object.keys(a as object);
   const kb = Object.keys(b as object);
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return ka.every(
+    (k) =>
+      Object.prototype.hasOwnProperty.call(b, k) &&
+      deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
 }

@@ -65,15 +65,20 @@ export function objectOf(
   const apiVersion = str(value.apiVersion);
   const kind = str(value.kind);
   const name = str(metadata.name);
-  const namespace = metadata.namespace === undefined || metadata.namespace === null ? undefined : str(metadata.namespace);
+  const namespace =
+    metadata.namespace === undefined || metadata.namespace === null ? undefined : str(metadata.namespace);
   const ref: ResourceRef = { apiVersion, kind, name, ...(namespace ? { namespace } : {}) };
   const annPath = PATH_KEYS.map((k) => annotations[k]).find((v) => typeof v === 'string') as string | undefined;
   const annIndex = INDEX_KEYS.map((k) => annotations[k]).find((v) => v !== undefined);
-  const file = annPath !== undefined
-    ? { path: annPath, ...(annIndex !== undefined && /^\d+$/.test(String(annIndex)) ? { index: Number(annIndex) } : {}) }
-    : origin && origin.file !== '<stdin>'
-      ? { path: origin.file, index: origin.index }
-      : undefined;
+  const file =
+    annPath !== undefined
+      ? {
+          path: annPath,
+          ...(annIndex !== undefined && /^\d+$/.test(String(annIndex)) ? { index: Number(annIndex) } : {}),
+        }
+      : origin && origin.file !== '<stdin>'
+        ? { path: origin.file, index: origin.index }
+        : undefined;
   return {
     docIndex,
     path,
@@ -159,4 +164,3 @@ export function nodeAt(root: Node, path: readonly (string | number)[]): Node | u
   }
   return node;
 }
-

@@ -8,8 +8,10 @@ import * as assert from 'uvu/assert';
 import { runCli } from './helpers/run.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {sidecar.istio.io/inject: "true"}\nspec:\n  containers: [{name: a, image: a}]\n';
-const POLICY = 'apiVersion: eksfit.dev/v1alpha1\nkind: EksFitPolicy\nmetadata: {name: t}\nspec:\n  preset: none\n  rules: [{name: all, ipvs: {tcpTimeout: 60s}}]\n';
+const POD =
+  'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {sidecar.istio.io/inject: "true"}\nspec:\n  containers: [{name: a, image: a}]\n';
+const POLICY =
+  'apiVersion: eksfit.dev/v1alpha1\nkind: EksFitPolicy\nmetadata: {name: t}\nspec:\n  preset: none\n  rules: [{name: all, ipvs: {tcpTimeout: 60s}}]\n';
 
 const cli = suite('main');
 const temps: string[] = [];
@@ -60,8 +62,14 @@ cli('--diff over several files shows only the edits, not the --- that joins them
   const out = await runCli(['-q', '--diff', 'a.yaml', 'b.yaml'], '', dir);
   assert.is(out.code, 0, out.stderr);
   const changed = out.stdout.split('\n').filter((l) => /^[-+](?![-+]{2} )/.test(l));
-  assert.ok(changed.every((l) => !/^[-+]---$/.test(l)), out.stdout);
-  assert.ok(changed.some((l) => l.includes('ipvs-udp-timeout')), out.stdout);
+  assert.ok(
+    changed.every((l) => !/^[-+]---$/.test(l)),
+    out.stdout,
+  );
+  assert.ok(
+    changed.some((l) => l.includes('ipvs-udp-timeout')),
+    out.stdout,
+  );
 });
 
 cli('a ResourceList next to other documents is a stream, not a KRM call', async () => {
@@ -92,8 +100,14 @@ cli('-c, then $EKSFIT_CONFIG', async () => {
 cli('a functionConfig wins over $EKSFIT_CONFIG, which is only a fallback', async () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'p.yaml'), POLICY);
-  const rl = (fc: string): string => `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- ${POD.replace(/\n(?=.)/g, '\n  ')}${fc}`;
-  const withFc = await runCli(['-q'], rl('functionConfig: {apiVersion: v1, kind: ConfigMap, data: {udpTimeout: 30s}}\n'), dir, { EKSFIT_CONFIG: 'p.yaml' });
+  const rl = (fc: string): string =>
+    `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- ${POD.replace(/\n(?=.)/g, '\n  ')}${fc}`;
+  const withFc = await runCli(
+    ['-q'],
+    rl('functionConfig: {apiVersion: v1, kind: ConfigMap, data: {udpTimeout: 30s}}\n'),
+    dir,
+    { EKSFIT_CONFIG: 'p.yaml' },
+  );
   assert.is(withFc.code, 0, withFc.stderr);
   assert.match(withFc.stdout, 'ipvs-udp-timeout: "30s"');
   assert.not.match(withFc.stdout, 'tcp-timeout');

@@ -20,7 +20,9 @@ setEntries('adds a key to a block mapping after its last entry, at its indent', 
 });
 
 setEntries('creates missing mappings along the path', () => {
-  const out = edit('spec:\n  template:\n    spec: {}\n', (ed, r) => ed.setEntries(r, ['spec', 'template', 'metadata', 'annotations'], [['k', '1']]));
+  const out = edit('spec:\n  template:\n    spec: {}\n', (ed, r) =>
+    ed.setEntries(r, ['spec', 'template', 'metadata', 'annotations'], [['k', '1']]),
+  );
   assert.is(out, 'spec:\n  template:\n    spec: {}\n    metadata:\n      annotations:\n        k: "1"\n');
 });
 
@@ -30,22 +32,50 @@ setEntries('replaces an existing scalar in place, keeping its comment', () => {
 });
 
 setEntries('a replaced scalar keeps its style when the value reads back the same', () => {
-  const out = edit("a:\n  p: --listen=:9100\n  s: '9100'\n  d: \"9100\"\n  num: 9100\n  flag: on\n", (ed, r) =>
-    ed.setEntries(r, ['a'], [['p', '--listen=:9101'], ['s', '9101'], ['d', '9101'], ['num', 9101], ['flag', 'off']]),
+  const out = edit('a:\n  p: --listen=:9100\n  s: \'9100\'\n  d: "9100"\n  num: 9100\n  flag: on\n', (ed, r) =>
+    ed.setEntries(
+      r,
+      ['a'],
+      [
+        ['p', '--listen=:9101'],
+        ['s', '9101'],
+        ['d', '9101'],
+        ['num', 9101],
+        ['flag', 'off'],
+      ],
+    ),
   );
-  assert.is(out, "a:\n  p: --listen=:9101\n  s: '9101'\n  d: \"9101\"\n  num: 9101\n  flag: \"off\"\n");
+  assert.is(out, 'a:\n  p: --listen=:9101\n  s: \'9101\'\n  d: "9101"\n  num: 9101\n  flag: "off"\n');
 });
 
 setEntries('inserts into a flow mapping, empty or not', () => {
-  assert.is(edit('a: {}\n', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])), 'a: {k: "v"}\n');
-  assert.is(edit('a: {x: 1}\n', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])), 'a: {x: 1, k: "v"}\n');
-  assert.is(edit('a: {x: 1,}\n', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])), 'a: {x: 1, k: "v"}\n');
+  assert.is(
+    edit('a: {}\n', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])),
+    'a: {k: "v"}\n',
+  );
+  assert.is(
+    edit('a: {x: 1}\n', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])),
+    'a: {x: 1, k: "v"}\n',
+  );
+  assert.is(
+    edit('a: {x: 1,}\n', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])),
+    'a: {x: 1, k: "v"}\n',
+  );
 });
 
 setEntries('fills a null value: `key:` and `key: null`', () => {
-  assert.is(edit('a:\nb: 1\n', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])), 'a:\n  k: "v"\nb: 1\n');
-  assert.is(edit('a: null\nb: 1\n', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])), 'a:\n  k: "v"\nb: 1\n');
-  assert.is(edit('a: {x: null}\n', (ed, r) => ed.setEntries(r, ['a', 'x'], [['k', 'v']])), 'a: {x: {k: "v"}}\n');
+  assert.is(
+    edit('a:\nb: 1\n', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])),
+    'a:\n  k: "v"\nb: 1\n',
+  );
+  assert.is(
+    edit('a: null\nb: 1\n', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])),
+    'a:\n  k: "v"\nb: 1\n',
+  );
+  assert.is(
+    edit('a: {x: null}\n', (ed, r) => ed.setEntries(r, ['a', 'x'], [['k', 'v']])),
+    'a: {x: {k: "v"}}\n',
+  );
 });
 
 setEntries('keeps CRLF line ends', () => {
@@ -59,16 +89,28 @@ setEntries('follows a four-space indent when creating mappings', () => {
 });
 
 setEntries('adds a newline when the document does not end with one', () => {
-  assert.is(edit('a:\n  b: 1', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])), 'a:\n  b: 1\n  k: "v"\n');
+  assert.is(
+    edit('a:\n  b: 1', (ed, r) => ed.setEntries(r, ['a'], [['k', 'v']])),
+    'a:\n  b: 1\n  k: "v"\n',
+  );
 });
 
 setEntries('refuses aliases and merge keys', () => {
-  assert.throws(() => edit('x: &m {a: 1}\nz: *m\n', (ed, r) => ed.setEntries(r, ['z'], [['k', 'v']])), (e: unknown) => e instanceof UneditableError);
-  assert.throws(() => edit('x: &m {a: 1}\nz:\n  <<: *m\n  b: 2\n', (ed, r) => ed.setEntries(r, ['z'], [['k', 'v']])), (e: unknown) => e instanceof UneditableError);
+  assert.throws(
+    () => edit('x: &m {a: 1}\nz: *m\n', (ed, r) => ed.setEntries(r, ['z'], [['k', 'v']])),
+    (e: unknown) => e instanceof UneditableError,
+  );
+  assert.throws(
+    () => edit('x: &m {a: 1}\nz:\n  <<: *m\n  b: 2\n', (ed, r) => ed.setEntries(r, ['z'], [['k', 'v']])),
+    (e: unknown) => e instanceof UneditableError,
+  );
 });
 
 setEntries('refuses a path through a non-mapping', () => {
-  assert.throws(() => edit('a: [1]\n', (ed, r) => ed.setEntries(r, ['a', 'b'], [['k', 'v']])), (e: unknown) => e instanceof UneditableError);
+  assert.throws(
+    () => edit('a: [1]\n', (ed, r) => ed.setEntries(r, ['a', 'b'], [['k', 'v']])),
+    (e: unknown) => e instanceof UneditableError,
+  );
 });
 
 setEntries.run();
@@ -76,24 +118,38 @@ setEntries.run();
 const append = suite('DocumentEditor.appendItems');
 
 append('appends to a block sequence at its column', () => {
-  const out = edit('env:\n- name: A\n  value: "1"\nx: 1\n', (ed, r) => ed.appendItems(r, 'env', [{ name: 'B', value: '2' }]));
+  const out = edit('env:\n- name: A\n  value: "1"\nx: 1\n', (ed, r) =>
+    ed.appendItems(r, 'env', [{ name: 'B', value: '2' }]),
+  );
   assert.is(out, 'env:\n- name: A\n  value: "1"\n- name: "B"\n  value: "2"\nx: 1\n');
 });
 
 append('appends to an indented block sequence', () => {
-  const out = edit('c:\n  env:\n    - name: A\n', (ed, r) => ed.appendItems(r.get('c', true) as unknown as YAMLMap, 'env', [{ name: 'B' }]));
+  const out = edit('c:\n  env:\n    - name: A\n', (ed, r) =>
+    ed.appendItems(r.get('c', true) as unknown as YAMLMap, 'env', [{ name: 'B' }]),
+  );
   assert.is(out, 'c:\n  env:\n    - name: A\n    - name: "B"\n');
 });
 
 append('appends to a flow sequence', () => {
-  assert.is(edit('t: [a]\n', (ed, r) => ed.appendItems(r, 't', ['b'])), 't: [a, "b"]\n');
-  assert.is(edit('t: []\n', (ed, r) => ed.appendItems(r, 't', ['b'])), 't: ["b"]\n');
+  assert.is(
+    edit('t: [a]\n', (ed, r) => ed.appendItems(r, 't', ['b'])),
+    't: [a, "b"]\n',
+  );
+  assert.is(
+    edit('t: []\n', (ed, r) => ed.appendItems(r, 't', ['b'])),
+    't: ["b"]\n',
+  );
 });
 
 append('creates a missing sequence in the style of the document', () => {
-  const indented = edit('a:\n  - x\nc:\n  k: 1\n', (ed, r) => ed.appendItems(r.get('c', true) as unknown as YAMLMap, 'env', [{ name: 'B' }]));
+  const indented = edit('a:\n  - x\nc:\n  k: 1\n', (ed, r) =>
+    ed.appendItems(r.get('c', true) as unknown as YAMLMap, 'env', [{ name: 'B' }]),
+  );
   assert.is(indented, 'a:\n  - x\nc:\n  k: 1\n  env:\n    - name: "B"\n');
-  const compact = edit('a:\n- x\nc:\n  k: 1\n', (ed, r) => ed.appendItems(r.get('c', true) as unknown as YAMLMap, 'env', [{ name: 'B' }]));
+  const compact = edit('a:\n- x\nc:\n  k: 1\n', (ed, r) =>
+    ed.appendItems(r.get('c', true) as unknown as YAMLMap, 'env', [{ name: 'B' }]),
+  );
   assert.is(compact, 'a:\n- x\nc:\n  k: 1\n  env:\n  - name: "B"\n');
 });
 
@@ -119,8 +175,19 @@ text('flow text of nested values', () => {
 });
 
 text('applyEdits keeps the order of insertions at one offset and refuses overlaps', () => {
-  assert.is(applyEdits('ab', [{ start: 1, end: 1, insert: 'X' }, { start: 1, end: 1, insert: 'Y' }]), 'aXYb');
-  assert.throws(() => applyEdits('abc', [{ start: 0, end: 2, insert: '' }, { start: 1, end: 3, insert: '' }]));
+  assert.is(
+    applyEdits('ab', [
+      { start: 1, end: 1, insert: 'X' },
+      { start: 1, end: 1, insert: 'Y' },
+    ]),
+    'aXYb',
+  );
+  assert.throws(() =>
+    applyEdits('abc', [
+      { start: 0, end: 2, insert: '' },
+      { start: 1, end: 3, insert: '' },
+    ]),
+  );
 });
 
 text.run();

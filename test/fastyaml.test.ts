@@ -51,12 +51,19 @@ const NOT_COMPARED = new Set(['comment', 'commentBefore', 'spaceBefore']);
 /** The first difference between two values (own enumerable properties, prototypes, Object.is for leaves), or undefined. */
 function difference(a: unknown, b: unknown, path: string): string | undefined {
   if (Object.is(a, b)) return undefined;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return `${path}: ${show(a)} (fast) vs ${show(b)} (yaml)`;
-  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return `${path}: ${a.constructor.name} (fast) vs ${b.constructor.name} (yaml)`;
-  if (a instanceof Date) return (a as Date).getTime() === (b as Date).getTime() || (isNaN((a as Date).getTime()) && isNaN((b as Date).getTime())) ? undefined : `${path}: dates differ`;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return `${path}: ${show(a)} (fast) vs ${show(b)} (yaml)`;
+  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b))
+    return `${path}: ${a.constructor.name} (fast) vs ${b.constructor.name} (yaml)`;
+  if (a instanceof Date)
+    return (a as Date).getTime() === (b as Date).getTime() ||
+      (isNaN((a as Date).getTime()) && isNaN((b as Date).getTime()))
+      ? undefined
+      : `${path}: dates differ`;
   const ka = Object.keys(a).filter((k) => !NOT_COMPARED.has(k));
   const kb = Object.keys(b).filter((k) => !NOT_COMPARED.has(k));
-  if (ka.join() !== kb.join() && [...ka].sort().join() !== [...kb].sort().join()) return `${path}: properties [${ka}] (fast) vs [${kb}] (yaml)`;
+  if (ka.join() !== kb.join() && [...ka].sort().join() !== [...kb].sort().join())
+    return `${path}: properties [${ka}] (fast) vs [${kb}] (yaml)`;
   for (const k of ka) {
     const d = difference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
     if (d) return d;
@@ -94,16 +101,28 @@ function documentDifference(fast: Document.Parsed, real: Document.Parsed, eachNo
     difference(fast.options, real.options, 'doc.options') ??
     difference(fast.errors, real.errors, 'doc.errors') ??
     difference(fast.warnings, real.warnings, 'doc.warnings') ??
-    (fast.schema.name === real.schema.name && fast.schema.tags.length === real.schema.tags.length ? undefined : 'doc.schema');
+    (fast.schema.name === real.schema.name && fast.schema.tags.length === real.schema.tags.length
+      ? undefined
+      : 'doc.schema');
   if (d) return d;
   const fn = nodes(fast);
   const rn = nodes(real);
   for (let i = 0; i < fn.length; i++) {
     const [path, f] = fn[i] as [string, unknown];
     const r = (rn[i] as [string, unknown])[1];
-    if (isMap(f) !== isMap(r) || isSeq(f) !== isSeq(r) || isScalar(f) !== isScalar(r) || isPair(f) !== isPair(r)) return `${path}: node kind`;
-    if ((isMap(f) || isSeq(f)) && ((f as { schema?: unknown }).schema !== fast.schema || (r as { schema?: unknown }).schema !== real.schema)) return `${path}: schema`;
-    if (eachNode && (isMap(f) || isSeq(f) || isScalar(f)) && !isDeepStrictEqual(f.toJS(fast), (r as typeof f).toJS(real))) return `${path}: node.toJS(doc)`;
+    if (isMap(f) !== isMap(r) || isSeq(f) !== isSeq(r) || isScalar(f) !== isScalar(r) || isPair(f) !== isPair(r))
+      return `${path}: node kind`;
+    if (
+      (isMap(f) || isSeq(f)) &&
+      ((f as { schema?: unknown }).schema !== fast.schema || (r as { schema?: unknown }).schema !== real.schema)
+    )
+      return `${path}: schema`;
+    if (
+      eachNode &&
+      (isMap(f) || isSeq(f) || isScalar(f)) &&
+      !isDeepStrictEqual(f.toJS(fast), (r as typeof f).toJS(real))
+    )
+      return `${path}: node.toJS(doc)`;
   }
   if (!isDeepStrictEqual(fast.toJS(), real.toJS())) return 'doc.toJS()';
   return undefined;
@@ -137,7 +156,8 @@ function assertBail(text: string, reason?: RegExp): void {
   const o = compare(text);
   if (o.kind === 'different') assert.unreachable(`${o.why}\n  in ${JSON.stringify(text)}`);
   if (o.kind === 'same') assert.unreachable(`fastParse read ${JSON.stringify(text)}; it should bail`);
-  if (reason && o.kind === 'bail' && !reason.test(o.reason)) assert.unreachable(`bailed for "${o.reason}", expected ${reason} on ${JSON.stringify(text)}`);
+  if (reason && o.kind === 'bail' && !reason.test(o.reason))
+    assert.unreachable(`bailed for "${o.reason}", expected ${reason} on ${JSON.stringify(text)}`);
 }
 
 /** Bails or matches: for inputs where either is acceptable. */
@@ -198,39 +218,51 @@ spec:
 
 const SUBSET_CASES: Record<string, string> = {
   'a Deployment': DEPLOYMENT,
-  'a Service, flush sequences': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n  - name: http\n    port: 80\n    targetPort: http\n  - port: 9100\n  selector:\n    app: web\n',
-  'a CronJob with a script': 'kind: CronJob\nspec:\n  schedule: "*/15 * * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: job\n              command:\n                - /bin/sh\n                - -c\n                - |\n                  set -e\n                  echo "start" # not a comment\n\n                  run --flag\n          restartPolicy: OnFailure\n',
+  'a Service, flush sequences':
+    'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n  - name: http\n    port: 80\n    targetPort: http\n  - port: 9100\n  selector:\n    app: web\n',
+  'a CronJob with a script':
+    'kind: CronJob\nspec:\n  schedule: "*/15 * * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: job\n              command:\n                - /bin/sh\n                - -c\n                - |\n                  set -e\n                  echo "start" # not a comment\n\n                  run --flag\n          restartPolicy: OnFailure\n',
   'indentation of 1 to 4': 'a:\n b:\n   c:\n       d: 1\n   e: 2\n f: 3\ng: 4\n',
   'a root sequence': '- a\n- b: 1\n  c: 2\n- - x\n  - y\n-   z: 1\n    w: 2\n',
   'a dash alone, then the collection': 'a:\n  -\n    b: 1\n  - # c\n    - x\n  -\n\n    c: 3\n',
   'sequences of sequences': 'a:\n- - - x\n    - y\n  - z\n- w\n',
-  'keys: quoted, spaced, colons, numbers': '"a b": 1\n\'c\'\'d\': 2\nkey : 3\na:b: 4\nk:: 5\n1: x\n"1": y\n1.5: z\ntrue: t\nnull: n\n?x: 6\n-y: 7\n',
+  'keys: quoted, spaced, colons, numbers':
+    '"a b": 1\n\'c\'\'d\': 2\nkey : 3\na:b: 4\nk:: 5\n1: x\n"1": y\n1.5: z\ntrue: t\nnull: n\n?x: 6\n-y: 7\n',
   'plain scalars of every YAML 1.1 type': PLAINS.filter((p) => !/^[@%`]|^[-?:]$|^<<$/.test(p))
     .map((p, i) => `k${i}: ${p}`)
     .join('\n'),
   '<< as a value, not a key': 'a: <<\nb: [<<]\n',
   'single-quoted': "a: 'x'\nb: ''\nc: 'it''s'\nd: '  # not a comment  '\ne: 'a: b'\n",
-  'double-quoted escapes': 'a: "x\\ty\\n\\"q\\" \\\\ \\/ \\0\\a\\b\\e\\f\\r\\v\\N\\_\\L\\P\\ "\nb: "\\x41\\u00e9\\U0001F600\\uD83D"\nc: ""\nd: "#x" # c\n',
+  'double-quoted escapes':
+    'a: "x\\ty\\n\\"q\\" \\\\ \\/ \\0\\a\\b\\e\\f\\r\\v\\N\\_\\L\\P\\ "\nb: "\\x41\\u00e9\\U0001F600\\uD83D"\nc: ""\nd: "#x" # c\n',
   'quoted keys with the colon right after': 'm: {"a":1, \'b\':2, "c" : 3}\n',
-  'flow collections': 'a: []\nb: {}\nc: [ ]\nd: { }\ne: [a, "b", \'c\', [d, [e]], {f: g}]\nf: {a: 1, b: [x, y], c: {d: e}}\ng: [ a , b ]   # c\nh: {a:[1], b: ~}\ni: [a:b, http://x, -1, .5]\n',
+  'flow collections':
+    'a: []\nb: {}\nc: [ ]\nd: { }\ne: [a, "b", \'c\', [d, [e]], {f: g}]\nf: {a: 1, b: [x, y], c: {d: e}}\ng: [ a , b ]   # c\nh: {a:[1], b: ~}\ni: [a:b, http://x, -1, .5]\n',
   'flow collections in sequences': '- [a, b]\n- {a: 1}\n- []\n',
   'empty values': 'a:\nb:   \nc:\n  d:\ne: 1\nf:\n',
   'an empty value at the end, CRLF': 'a: 1\r\nb:\r\n',
   'an empty value before blank lines': 'a:\n  b:\n\n\nc:\n\n',
-  'block scalars: every header': 'a: |\n  x\nb: |-\n  x\nc: |+\n  x\n\nd: >\n  x\n  y\ne: >-\n  x\n\n  y\nf: >+\n  x\n\ng: |2\n    x\n  y\nh: >1-\n  x\ni: |+2\n   x\n\n',
-  'block scalars: leading, inner and trailing blank lines': 'a: |\n\n  x\n\n  y\n   \n\nb: >\n\n  x\n\n    more\n  back\n\n\nc: |+\n  x\n\n   \n\nd: 1\n',
+  'block scalars: every header':
+    'a: |\n  x\nb: |-\n  x\nc: |+\n  x\n\nd: >\n  x\n  y\ne: >-\n  x\n\n  y\nf: >+\n  x\n\ng: |2\n    x\n  y\nh: >1-\n  x\ni: |+2\n   x\n\n',
+  'block scalars: leading, inner and trailing blank lines':
+    'a: |\n\n  x\n\n  y\n   \n\nb: >\n\n  x\n\n    more\n  back\n\n\nc: |+\n  x\n\n   \n\nd: 1\n',
   'block scalars: trailing lines of spaces deeper than the text': 'a: |\n  x\n     \n    \nb: |-\n  x\n  \n \nc: 1\n',
-  'block scalars: comment after the header, content that looks like YAML': 'a: | # c\n  # not a comment\n  --- not a marker\n  key: value\n  - item\nb: >- # c\n  x\n',
+  'block scalars: comment after the header, content that looks like YAML':
+    'a: | # c\n  # not a comment\n  --- not a marker\n  key: value\n  - item\nb: >- # c\n  x\n',
   'block scalars in sequences and at the end without a newline': '- |\n  x\n- key: >\n    y\n- |-\n  z',
   'block scalar with keep and trailing blank lines at the end': 'a: |+\n  x\n\n\n',
   'block scalars, CRLF': 'a: |\r\n  x\r\n\r\n  y\r\nb: >-\r\n  p\r\n  q\r\n\r\n',
-  'comments after values on the same line': 'a: 1 # c\nb: "x"  # c\nc: [a] # c\nd: {a: 1}\t# c'.replace('\t', ' ') + '\n',
-  'indented comments after values end them': 'a:\n  b: 1\n     # deeper: part of 1\n\n       # still\n  c: x\n   # deeper than c\n# at 0\n   # after one at 0: not part of x\n  d: [1]\n    # part of [1]\n',
-  'trailing comments stay in the collection when indented like it': 'a:\n  b:\n    c: 1\n    # four\n  d: 2\n  e:\n    - x\n    # four\n    - y\n    # four, then dedent\n  f: 3\n',
+  'comments after values on the same line':
+    'a: 1 # c\nb: "x"  # c\nc: [a] # c\nd: {a: 1}\t# c'.replace('\t', ' ') + '\n',
+  'indented comments after values end them':
+    'a:\n  b: 1\n     # deeper: part of 1\n\n       # still\n  c: x\n   # deeper than c\n# at 0\n   # after one at 0: not part of x\n  d: [1]\n    # part of [1]\n',
+  'trailing comments stay in the collection when indented like it':
+    'a:\n  b:\n    c: 1\n    # four\n  d: 2\n  e:\n    - x\n    # four\n    - y\n    # four, then dedent\n  f: 3\n',
   'trailing comments move up when less indented': 'a:\n  b:\n    c: 1\n  # two\n# zero\n  d: 2\n',
   'trailing comments of a flush sequence': 'a:\n  b:\n  - x\n  # two\n  c: 1\nd:\n- y\n# zero\ne: 2\n',
   'comments between a key and its collection': 'a: # c\n  # c\n\n  b: 1\nc:\n# c\n- x\n',
-  'comments after a block scalar': 'a: |\n  x\n # less than the text\n    # more\nb: 1\nc:\n  d: |\n    x\n  # at two\ne: 1\n',
+  'comments after a block scalar':
+    'a: |\n  x\n # less than the text\n    # more\nb: 1\nc:\n  d: |\n    x\n  # at two\ne: 1\n',
   'blank lines and lines of spaces everywhere': '\n  \na: 1\n\n   \nb:\n\n  c: 2\n  \n\nd: 3\n\n\n',
   'document markers': '--- # c\n# c\na: 1\n... # c\n# c\n',
   'leading comments, no marker': '# c\n\n# c\na: 1\n',
@@ -246,8 +278,10 @@ const SUBSET_CASES: Record<string, string> = {
   'a key of 1024 characters': `${'k'.repeat(1024)}: 1\n`,
   'a duplicate-looking key that is not one': '1: a\n"1": b\n.nan: c\n.NaN: d\n',
   'keys that are dates': '2001-12-14: a\n2001-12-15: b\n',
-  'values on the line after their key (Helm: toYaml | nindent)': 'securityContext:\n  {}\nresources:\n    {}   # c\n      # d\ntolerations:\n  []\nname:\n  web\nq:\n  # c\n\n  "x"\nseq:\n-\n  [a]\n-\n  b\n',
-  'a root sequence with trailing comments and indented ones': '- a\n   # part of a\n- b: 1\n  # two: stays in the mapping\n- - c\n  # two: stays in the inner sequence\n- d\n# zero\n',
+  'values on the line after their key (Helm: toYaml | nindent)':
+    'securityContext:\n  {}\nresources:\n    {}   # c\n      # d\ntolerations:\n  []\nname:\n  web\nq:\n  # c\n\n  "x"\nseq:\n-\n  [a]\n-\n  b\n',
+  'a root sequence with trailing comments and indented ones':
+    '- a\n   # part of a\n- b: 1\n  # two: stays in the mapping\n- - c\n  # two: stays in the inner sequence\n- d\n# zero\n',
   'comments and blank lines only after the document': 'a:\n  b: 1\n\n# c\n    # c\n\n',
   'nesting at the depth limit': `${Array.from({ length: 100 }, (_, i) => `${' '.repeat(i)}k:`).join('\n')} 1\n`,
   'plain scalars with indicators inside': 'a: x&y *z !w\nb: a,b[c]{d}\nc: -x\nd: ?y\ne: :z\nf: a#b\ng: 50%\nh: x|y>z\n',
@@ -360,10 +394,18 @@ const BAIL_CASES: [string, string, RegExp][] = [
   ['a closing bracket', 'a: ]\n', /reserved/],
   ['a key without a colon', 'a: 1\nb\n', /implicit/],
   // `#c` at column 1 lowers the indentation the next plain scalar continues at: `a\n  a` is one key.
-  ['a plain value after a comment line, on the line after its key', 'n:\n  name:\n #c\n    a\n  a: ""\n', /plain scalar after/],
+  [
+    'a plain value after a comment line, on the line after its key',
+    'n:\n  name:\n #c\n    a\n  a: ""\n',
+    /plain scalar after/,
+  ],
   ['a block scalar on the line after its key', 'a:\n  |\n  x\n', /block scalar on the line/],
   ['a quoted scalar that is not a key', '"a"\n', /key/],
-  ['block collections nested too deep', `${Array.from({ length: 101 }, (_, i) => `${' '.repeat(i)}k:`).join('\n')} 1\n`, /deep/],
+  [
+    'block collections nested too deep',
+    `${Array.from({ length: 101 }, (_, i) => `${' '.repeat(i)}k:`).join('\n')} 1\n`,
+    /deep/,
+  ],
   ['flow collections nested too deep', `a: ${'['.repeat(100)}${']'.repeat(100)}\n`, /deep/],
 ];
 
@@ -381,7 +423,10 @@ Bails.run();
 const Properties = suite('fastParse: properties (bails, or reads exactly what yaml reads)');
 
 /** Counts outcomes of a property, so the properties can check they compared more than they bailed. */
-function counting(arb: fc.Arbitrary<string>, split = false): { run: () => void; same: () => number; total: () => number } {
+function counting(
+  arb: fc.Arbitrary<string>,
+  split = false,
+): { run: () => void; same: () => number; total: () => number } {
   let same = 0;
   let total = 0;
   return {
@@ -465,7 +510,9 @@ Corpus('the bench stream of 8,000 resources: read, not bailed on', async () => {
     : ((await import(generator)) as { generateStream: (n: number) => { text: string } }).generateStream(8000).text;
   const t = tally(splitSegments(text).map((s) => s.text));
   const rate = (t.docs - t.same) / t.docs;
-  console.log(`  bench stream: ${t.docs} documents, ${t.same} read, bail-out rate ${(rate * 100).toFixed(2)}%${t.bails.size ? ` ${JSON.stringify(Object.fromEntries(t.bails))}` : ''}`);
+  console.log(
+    `  bench stream: ${t.docs} documents, ${t.same} read, bail-out rate ${(rate * 100).toFixed(2)}%${t.bails.size ? ` ${JSON.stringify(Object.fromEntries(t.bails))}` : ''}`,
+  );
   assert.is(t.docs, 8000);
   assert.ok(rate < 0.01, `bail-out rate ${rate}`);
 });
@@ -473,7 +520,9 @@ Corpus('the bench stream of 8,000 resources: read, not bailed on', async () => {
 Corpus('test/fixtures/**/*.yaml (inputs, expectations, policies, hostile input) and examples/**/*.yaml', () => {
   const files = [...yamlFiles('test/fixtures'), ...yamlFiles('examples')];
   const t = tally(documentsOf(files));
-  console.log(`  fixtures and examples: ${files.length} files, ${t.docs} documents, ${t.same} read; bailed: ${JSON.stringify(Object.fromEntries(t.bails))}`);
+  console.log(
+    `  fixtures and examples: ${files.length} files, ${t.docs} documents, ${t.same} read; bailed: ${JSON.stringify(Object.fromEntries(t.bails))}`,
+  );
   assert.ok(t.same > t.docs / 2);
 });
 
@@ -500,7 +549,8 @@ Speed('Deployments, Services and CronJobs of the bench stream: at least 2.5x fas
     for (const d of docs) f(d);
     return Number(process.hrtime.bigint() - t0) / 1e6;
   };
-  const slow = (t: string): unknown => parseDocument(t, { version: '1.1', keepSourceTokens: false, prettyErrors: false });
+  const slow = (t: string): unknown =>
+    parseDocument(t, { version: '1.1', keepSourceTokens: false, prettyErrors: false });
   const fast = (t: string): unknown => fastParse(t, { keepSourceTokens: false, prettyErrors: false });
   const ratios: number[] = [];
   for (let round = 0; round < 7; round++) {
@@ -508,7 +558,9 @@ Speed('Deployments, Services and CronJobs of the bench stream: at least 2.5x fas
     const b = round % 2 ? time(slow) : time(fast);
     const [s, f] = round % 2 ? [b, a] : [a, b];
     ratios.push(s / f);
-    console.log(`  round ${round}: parseDocument ${(s / docs.length * 1000).toFixed(0)} us/doc, fastParse ${(f / docs.length * 1000).toFixed(0)} us/doc, ${(s / f).toFixed(2)}x`);
+    console.log(
+      `  round ${round}: parseDocument ${((s / docs.length) * 1000).toFixed(0)} us/doc, fastParse ${((f / docs.length) * 1000).toFixed(0)} us/doc, ${(s / f).toFixed(2)}x`,
+    );
   }
   const median = [...ratios].sort((x, y) => x - y)[ratios.length >> 1] as number;
   console.log(`  ${docs.length} documents, median ratio ${median.toFixed(2)}x`);

@@ -51,7 +51,8 @@ for (const name of readdirSync(FIXTURES).sort()) {
       if (out.code !== 0) writeFileSync(join(dir, 'exit'), `${out.code}\n`);
       else if (existsSync(join(dir, 'exit'))) unlinkSync(join(dir, 'exit'));
     } else assert.is(out.code, exit, `exit code (stderr: ${out.stderr})`);
-    const manifestMode = out.code === 0 && !args.some((a) => ['--check', '--diff', '--format', '-h', '--help', '--version'].includes(a));
+    const manifestMode =
+      out.code === 0 && !args.some((a) => ['--check', '--diff', '--format', '-h', '--help', '--version'].includes(a));
     if (manifestMode && existsSync(join(dir, 'input.yaml'))) {
       const again = await runCli(args, out.stdout, dir);
       assert.is(again.code, 0, 'second run exit code');

@@ -51,11 +51,23 @@ const INPUT_CASES: readonly [file: string, stderr: string][] = [
   ['unclosed-quote.yaml', oneLine('unclosed-quote.yaml:5:9: Missing closing "quote')],
   ['bad-indentation.yaml', oneLine('bad-indentation.yaml:5:9: Nested mappings are not allowed in compact mappings')],
   ['tab-indentation.yaml', oneLine('tab-indentation.yaml:5:1: Tabs are not allowed as indentation')],
-  ['alias-bomb.yaml', oneLine('alias-bomb.yaml:8:12: aliases expand too much (more than 100 times per node: an alias bomb?)')],
+  [
+    'alias-bomb.yaml',
+    oneLine('alias-bomb.yaml:8:12: aliases expand too much (more than 100 times per node: an alias bomb?)'),
+  ],
   ['cyclic-alias.yaml', oneLine('cyclic-alias.yaml:9:10: alias *spec repeats a node that contains it (a cycle)')],
-  ['duplicate-key-changed.yaml', oneLine('duplicate-key-changed.yaml:8:3: duplicate mapping key in a document eksfit must change')],
-  ['resourcelist-items-not-a-list.yaml', oneLine('resourcelist-items-not-a-list.yaml:4:3: ResourceList items must be a list')],
-  ['resourcelist-items-not-mappings.yaml', oneLine('resourcelist-items-not-mappings.yaml:8:3: ResourceList items[1] is not a mapping')],
+  [
+    'duplicate-key-changed.yaml',
+    oneLine('duplicate-key-changed.yaml:8:3: duplicate mapping key in a document eksfit must change'),
+  ],
+  [
+    'resourcelist-items-not-a-list.yaml',
+    oneLine('resourcelist-items-not-a-list.yaml:4:3: ResourceList items must be a list'),
+  ],
+  [
+    'resourcelist-items-not-mappings.yaml',
+    oneLine('resourcelist-items-not-mappings.yaml:8:3: ResourceList items[1] is not a mapping'),
+  ],
 ];
 
 for (const [file, stderr] of INPUT_CASES) {
@@ -79,14 +91,21 @@ Input('duplicate keys in a document eksfit does not change: passed through untou
 Input('a workload whose Pod template is not a mapping: error results, nothing written, no crash', async () => {
   const r = await runCli(['template-not-a-mapping.yaml'], '', INPUTS);
   cleanFailure(r, 1, /the Pod template at spec\.template is not a mapping; Deployment left unchanged/);
-  assert.match(r.stderr, /the Pod template at spec\.jobTemplate\.spec\.template is not a mapping; CronJob left unchanged/);
+  assert.match(
+    r.stderr,
+    /the Pod template at spec\.jobTemplate\.spec\.template is not a mapping; CronJob left unchanged/,
+  );
 });
 
 Input('the same as a ResourceList: error results in the list, exit 1', async () => {
-  const items = '- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: web\n  spec:\n    template:\n    - a\n';
+  const items =
+    '- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: web\n  spec:\n    template:\n    - a\n';
   const r = await runCli([], `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items}`);
   assert.is(r.code, 1, r.stderr);
-  assert.match(r.stdout, /^results:\n- message: "the Pod template at spec\.template is not a mapping; Deployment left unchanged"\n {2}severity: "error"/m);
+  assert.match(
+    r.stdout,
+    /^results:\n- message: "the Pod template at spec\.template is not a mapping; Deployment left unchanged"\n {2}severity: "error"/m,
+  );
   assert.not.match(r.stderr, /^\s+at /m);
 });
 
@@ -94,7 +113,10 @@ Input('the same as a ResourceList: error results in the list, exit 1', async () 
 const DEEP: readonly [string, (n: number) => string][] = [
   ['flow sequences', (n) => `${POD}  deep: ${'['.repeat(n)}${']'.repeat(n)}\n`],
   ['flow mappings', (n) => `${POD}  deep: ${'{a: '.repeat(n)}1${'}'.repeat(n)}\n`],
-  ['block mappings', (n) => `${POD}${Array.from({ length: n }, (_, i) => `${' '.repeat(i + 2)}k${i}:`).join('\n')} end\n`],
+  [
+    'block mappings',
+    (n) => `${POD}${Array.from({ length: n }, (_, i) => `${' '.repeat(i + 2)}k${i}:`).join('\n')} end\n`,
+  ],
   ['block sequences on one line', (n) => `${POD}  deep:\n  ${'- '.repeat(n)}x\n`],
 ];
 
@@ -108,9 +130,14 @@ for (const [what, make] of DEEP) {
 }
 
 Input('nesting through aliases counts as nesting (each alias adds the depth of what it repeats)', async () => {
-  const level = (i: number): string => `  l${i}: &l${i} [${i === 0 ? '[[[[[[[[[[x]]]]]]]]]]' : `*l${i - 1}`}, [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[*l${i === 0 ? 0 : i - 1}]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`;
+  const level = (i: number): string =>
+    `  l${i}: &l${i} [${i === 0 ? '[[[[[[[[[[x]]]]]]]]]]' : `*l${i - 1}`}, [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[*l${i === 0 ? 0 : i - 1}]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`;
   const text = `${POD}  x:\n${Array.from({ length: 12 }, (_, i) => level(i).replace(/\*l-1/g, '1')).join('\n')}\n`;
-  cleanFailure(await runCli([], text), 1, /^eksfit: <stdin>:\d+:\d+: (nested more than 256 levels deep|aliases expand too much .*|alias \*l0 repeats a node that contains it \(a cycle\))\n$/);
+  cleanFailure(
+    await runCli([], text),
+    1,
+    /^eksfit: <stdin>:\d+:\d+: (nested more than 256 levels deep|aliases expand too much .*|alias \*l0 repeats a node that contains it \(a cycle\))\n$/,
+  );
 });
 
 Input('200 levels (deep, but legal) are read and written back', async () => {
@@ -135,16 +162,56 @@ const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const concat = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...p]));
 
 const BYTE_CASES: readonly [string, Uint8Array, RegExp][] = [
-  ['random bytes', garbage(4096, 7), /^eksfit: <stdin>:\d+:\d+: (invalid UTF-8 at byte \d+|binary input: .* is not allowed in YAML)\n$/],
-  ['an ELF header', concat(Uint8Array.of(0x7f), utf8('ELF'), Uint8Array.of(2, 1, 1, 0, 0, 0)), /^eksfit: <stdin>:1:1: binary input: character U\+007F is not allowed in YAML\n$/],
-  ['a PNG header', Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), /^eksfit: <stdin>:1:1: invalid UTF-8 at byte 0\n$/],
-  ['a NUL inside a value', utf8(`${POD}  x: "a\0b"\n`), /^eksfit: <stdin>:8:8: binary input: a NUL character is not allowed in YAML\n$/],
-  ['a control character (U+0007) inside a value', utf8(`${POD}  x: "a\u0007b"\n`), /^eksfit: <stdin>:8:8: binary input: character U\+0007 is not allowed in YAML\n$/],
-  ['a C1 control character (U+0090)', utf8(`${POD}  x: "a\u0090b"\n`), /^eksfit: <stdin>:8:8: binary input: character U\+0090 is not allowed in YAML\n$/],
-  ['a lone continuation byte', concat(utf8(`${POD}  x: "a`), Uint8Array.of(0x80), utf8('"\n')), /^eksfit: <stdin>:8:8: invalid UTF-8 at byte 86\n$/],
-  ['an overlong encoding of "/"', concat(utf8(`${POD}  x: "`), Uint8Array.of(0xc0, 0xaf), utf8('"\n')), /^eksfit: <stdin>:8:7: invalid UTF-8 at byte 85\n$/],
-  ['an encoded UTF-16 surrogate', concat(utf8(`${POD}  x: "`), Uint8Array.of(0xed, 0xa0, 0x80), utf8('"\n')), /^eksfit: <stdin>:8:8: invalid UTF-8 at byte 86\n$/],
-  ['a sequence cut short at the end', concat(utf8(`${POD}  x: é`), Uint8Array.of(0xe2, 0x82)), /^eksfit: <stdin>:8:8: invalid UTF-8 at byte 86\n$/],
+  [
+    'random bytes',
+    garbage(4096, 7),
+    /^eksfit: <stdin>:\d+:\d+: (invalid UTF-8 at byte \d+|binary input: .* is not allowed in YAML)\n$/,
+  ],
+  [
+    'an ELF header',
+    concat(Uint8Array.of(0x7f), utf8('ELF'), Uint8Array.of(2, 1, 1, 0, 0, 0)),
+    /^eksfit: <stdin>:1:1: binary input: character U\+007F is not allowed in YAML\n$/,
+  ],
+  [
+    'a PNG header',
+    Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
+    /^eksfit: <stdin>:1:1: invalid UTF-8 at byte 0\n$/,
+  ],
+  [
+    'a NUL inside a value',
+    utf8(`${POD}  x: "a\0b"\n`),
+    /^eksfit: <stdin>:8:8: binary input: a NUL character is not allowed in YAML\n$/,
+  ],
+  [
+    'a control character (U+0007) inside a value',
+    utf8(`${POD}  x: "a\u0007b"\n`),
+    /^eksfit: <stdin>:8:8: binary input: character U\+0007 is not allowed in YAML\n$/,
+  ],
+  [
+    'a C1 control character (U+0090)',
+    utf8(`${POD}  x: "a\u0090b"\n`),
+    /^eksfit: <stdin>:8:8: binary input: character U\+0090 is not allowed in YAML\n$/,
+  ],
+  [
+    'a lone continuation byte',
+    concat(utf8(`${POD}  x: "a`), Uint8Array.of(0x80), utf8('"\n')),
+    /^eksfit: <stdin>:8:8: invalid UTF-8 at byte 86\n$/,
+  ],
+  [
+    'an overlong encoding of "/"',
+    concat(utf8(`${POD}  x: "`), Uint8Array.of(0xc0, 0xaf), utf8('"\n')),
+    /^eksfit: <stdin>:8:7: invalid UTF-8 at byte 85\n$/,
+  ],
+  [
+    'an encoded UTF-16 surrogate',
+    concat(utf8(`${POD}  x: "`), Uint8Array.of(0xed, 0xa0, 0x80), utf8('"\n')),
+    /^eksfit: <stdin>:8:8: invalid UTF-8 at byte 86\n$/,
+  ],
+  [
+    'a sequence cut short at the end',
+    concat(utf8(`${POD}  x: é`), Uint8Array.of(0xe2, 0x82)),
+    /^eksfit: <stdin>:8:8: invalid UTF-8 at byte 86\n$/,
+  ],
 ];
 
 for (const [what, bytes, stderr] of BYTE_CASES) {
@@ -157,7 +224,10 @@ Input('invalid UTF-8 in a file among valid ones: the file is named, nothing is w
   const dir = mkdtempSync(join(tmpdir(), 'eksfit-hostile-'));
   try {
     writeFileSync(join(dir, 'a.yaml'), POD);
-    writeFileSync(join(dir, 'b.yaml'), concat(utf8('apiVersion: v1\nkind: ConfigMap\ndata:\n  k: "'), Uint8Array.of(0xff), utf8('"\n')));
+    writeFileSync(
+      join(dir, 'b.yaml'),
+      concat(utf8('apiVersion: v1\nkind: ConfigMap\ndata:\n  k: "'), Uint8Array.of(0xff), utf8('"\n')),
+    );
     cleanFailure(await runCli(['a.yaml', 'b.yaml'], '', dir), 1, oneLine('b.yaml:4:7: invalid UTF-8 at byte 43'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -218,16 +288,27 @@ for (const [file, stderr] of POLICY_CASES) {
 
 Policy('the same policies as a ResourceList functionConfig: exit 2, each problem an error result', async () => {
   const policy = readFileSync(join(POLICIES, 'unknown-fields.yaml'), 'utf8').replace(/^/gm, '  ');
-  const r = await runCli([], `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n${policy}`);
+  const r = await runCli(
+    [],
+    `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n${policy}`,
+  );
   assert.is(r.code, 2, r.stderr);
-  for (const field of ['spec: unknown field \\\\"presets\\\\"', 'spec.rules\\[0\\]: unknown field \\\\"matches\\\\"', 'spec.rules\\[0\\].ipvs: unknown field \\\\"udpTimeOut\\\\"']) {
+  for (const field of [
+    'spec: unknown field \\\\"presets\\\\"',
+    'spec.rules\\[0\\]: unknown field \\\\"matches\\\\"',
+    'spec.rules\\[0\\].ipvs: unknown field \\\\"udpTimeOut\\\\"',
+  ]) {
     assert.match(r.stdout, new RegExp(`- message: "invalid functionConfig: ${field}"\\n {2}severity: "error"`));
   }
   assert.not.match(r.stderr, /^\s+at /m);
 });
 
 Policy('a policy file that does not exist, or is a directory: exit 2, one line', async () => {
-  cleanFailure(await runCli(['-c', 'missing.yaml'], POD, POLICIES), 2, /^eksfit: cannot read policy missing\.yaml: ENOENT\n$/);
+  cleanFailure(
+    await runCli(['-c', 'missing.yaml'], POD, POLICIES),
+    2,
+    /^eksfit: cannot read policy missing\.yaml: ENOENT\n$/,
+  );
   cleanFailure(await runCli(['-c', '.'], POD, POLICIES), 2, /^eksfit: cannot read policy \.: EISDIR\n$/);
 });
 
@@ -238,18 +319,29 @@ Policy.run();
 
 const Security = suite('security');
 
-Security('YAML tags that some loaders turn into code (!!js/function, !!python/object...) are read as plain data', async () => {
-  const g = globalThis as { EKSFIT_PWNED?: unknown };
-  delete g.EKSFIT_PWNED;
-  const r = await runCli(['-q', 'code-in-tags.yaml'], '', INPUTS);
-  assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /f: !!js\/function "function \(\) \{ globalThis\.EKSFIT_PWNED = 1 \}"/, 'the tagged values pass through as text');
-  const p = await runCli(['-q', '-c', 'code-in-tags.yaml'], POD, POLICIES);
-  assert.is(p.code, 0, p.stderr);
-  assert.match(p.stdout, /example\.com\/f: "function \(\) \{ globalThis\.EKSFIT_PWNED = 4 \}"/, 'a tagged policy value is a string');
-  assert.is(g.EKSFIT_PWNED, undefined, 'no function from the input ran');
-  assert.not.ok(existsSync('/tmp/eksfit-pwned'));
-});
+Security(
+  'YAML tags that some loaders turn into code (!!js/function, !!python/object...) are read as plain data',
+  async () => {
+    const g = globalThis as { EKSFIT_PWNED?: unknown };
+    delete g.EKSFIT_PWNED;
+    const r = await runCli(['-q', 'code-in-tags.yaml'], '', INPUTS);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /f: !!js\/function "function \(\) \{ globalThis\.EKSFIT_PWNED = 1 \}"/,
+      'the tagged values pass through as text',
+    );
+    const p = await runCli(['-q', '-c', 'code-in-tags.yaml'], POD, POLICIES);
+    assert.is(p.code, 0, p.stderr);
+    assert.match(
+      p.stdout,
+      /example\.com\/f: "function \(\) \{ globalThis\.EKSFIT_PWNED = 4 \}"/,
+      'a tagged policy value is a string',
+    );
+    assert.is(g.EKSFIT_PWNED, undefined, 'no function from the input ran');
+    assert.not.ok(existsSync('/tmp/eksfit-pwned'));
+  },
+);
 
 /** Names and modification times of everything below `dir`. */
 function snapshot(dir: string): string[] {
@@ -269,11 +361,25 @@ function snapshot(dir: string): string[] {
 Security('no file is written unless --report asks for one; then only that one', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'eksfit-writes-'));
   try {
-    writeFileSync(join(dir, 'app.yaml'), `${POD.replace('name: app', 'name: istio-proxy')}---\n${readFileSync(join(INPUTS, 'template-not-a-mapping.yaml'), 'utf8')}`);
+    writeFileSync(
+      join(dir, 'app.yaml'),
+      `${POD.replace('name: app', 'name: istio-proxy')}---\n${readFileSync(join(INPUTS, 'template-not-a-mapping.yaml'), 'utf8')}`,
+    );
     writeFileSync(join(dir, 'ok.yaml'), POD.replace('name: app', 'name: istio-proxy'));
-    writeFileSync(join(dir, 'policy.yaml'), 'apiVersion: eksfit.dev/v1alpha1\nkind: EksFitPolicy\nspec: {preset: recommended}\n');
+    writeFileSync(
+      join(dir, 'policy.yaml'),
+      'apiVersion: eksfit.dev/v1alpha1\nkind: EksFitPolicy\nspec: {preset: recommended}\n',
+    );
     const before = snapshot(dir);
-    for (const args of [['ok.yaml'], ['app.yaml'], ['-c', 'policy.yaml', 'ok.yaml'], ['--check', 'ok.yaml'], ['--diff', 'ok.yaml'], ['--format', 'json', 'ok.yaml'], ['.']]) {
+    for (const args of [
+      ['ok.yaml'],
+      ['app.yaml'],
+      ['-c', 'policy.yaml', 'ok.yaml'],
+      ['--check', 'ok.yaml'],
+      ['--diff', 'ok.yaml'],
+      ['--format', 'json', 'ok.yaml'],
+      ['.'],
+    ]) {
       await runCli(args, '', dir);
       assert.equal(snapshot(dir), before, `eksfit ${args.join(' ')} wrote nothing`);
     }
@@ -332,18 +438,54 @@ Security.run();
 const Bin = suite('bin/eksfit on hostile input');
 
 function runBin(args: readonly string[], input: string | Uint8Array, cwd = ROOT): RunOutput {
-  const r = spawnSync(BIN, [...args], { input, cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { ...process.env, EKSFIT_CONFIG: '' } });
+  const r = spawnSync(BIN, [...args], {
+    input,
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+    env: { ...process.env, EKSFIT_CONFIG: '' },
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 const BIN_CASES: readonly [string, readonly string[], string | Uint8Array, number, RegExp][] = [
-  ['deep nesting', [], `${POD}  deep: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`, 1, /^eksfit: <stdin>:8:\d+: nested more than 256 levels deep\n$/],
-  ['an alias bomb', ['test/fixtures/hostile-input/alias-bomb.yaml'], '', 1, /^eksfit: test\/fixtures\/hostile-input\/alias-bomb\.yaml:8:12: aliases expand too much/],
+  [
+    'deep nesting',
+    [],
+    `${POD}  deep: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`,
+    1,
+    /^eksfit: <stdin>:8:\d+: nested more than 256 levels deep\n$/,
+  ],
+  [
+    'an alias bomb',
+    ['test/fixtures/hostile-input/alias-bomb.yaml'],
+    '',
+    1,
+    /^eksfit: test\/fixtures\/hostile-input\/alias-bomb\.yaml:8:12: aliases expand too much/,
+  ],
   ['invalid UTF-8', [], concat(utf8(POD), Uint8Array.of(0xff)), 1, /^eksfit: <stdin>:8:1: invalid UTF-8 at byte 79\n$/],
   ['binary garbage', [], garbage(65536, 3), 1, /^eksfit: <stdin>:\d+:\d+: (invalid UTF-8|binary input)/],
-  ['a Pod template that is not a mapping', ['test/fixtures/hostile-input/template-not-a-mapping.yaml'], '', 1, /Deployment left unchanged/],
-  ['an invalid policy', ['-c', 'test/fixtures/hostile-policy/wrong-types.yaml'], POD, 2, /^eksfit: test\/fixtures\/hostile-policy\/wrong-types\.yaml: invalid EksFitPolicy \(6 problems\)\n/],
-  ['a missing file', ['no-such-file.yaml'], '', 2, /^eksfit: cannot read no-such-file\.yaml: no such file or directory\n$/],
+  [
+    'a Pod template that is not a mapping',
+    ['test/fixtures/hostile-input/template-not-a-mapping.yaml'],
+    '',
+    1,
+    /Deployment left unchanged/,
+  ],
+  [
+    'an invalid policy',
+    ['-c', 'test/fixtures/hostile-policy/wrong-types.yaml'],
+    POD,
+    2,
+    /^eksfit: test\/fixtures\/hostile-policy\/wrong-types\.yaml: invalid EksFitPolicy \(6 problems\)\n/,
+  ],
+  [
+    'a missing file',
+    ['no-such-file.yaml'],
+    '',
+    2,
+    /^eksfit: cannot read no-such-file\.yaml: no such file or directory\n$/,
+  ],
   ['an unknown option', ['--frobnicate'], POD, 2, /^eksfit: unknown option --frobnicate; see eksfit --help\n$/],
 ];
 
@@ -391,13 +533,25 @@ spec:
 }
 
 const FAST_CASES: readonly [string, () => string | Uint8Array][] = [
-  ['1 MB of valid documents, then an unclosed quote', () => `${validStream(1)}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: "x\n`],
+  [
+    '1 MB of valid documents, then an unclosed quote',
+    () => `${validStream(1)}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: "x\n`,
+  ],
   ['1 MB of nested flow sequences', () => `${POD}  deep: ${'['.repeat(512 * 1024)}${']'.repeat(512 * 1024)}\n`],
-  ['1 MB of indentation, one level a line', () => `${POD}${Array.from({ length: 1400 }, (_, i) => `${' '.repeat(i + 2)}k:`).join('\n')} end\n`],
+  [
+    '1 MB of indentation, one level a line',
+    () => `${POD}${Array.from({ length: 1400 }, (_, i) => `${' '.repeat(i + 2)}k:`).join('\n')} end\n`,
+  ],
   ['an alias bomb', () => readFileSync(join(INPUTS, 'alias-bomb.yaml'), 'utf8')],
   ['1 MB of binary garbage', () => garbage(1024 * 1024, 11)],
   ['1 MB of valid documents, then invalid UTF-8', () => concat(utf8(validStream(1)), Uint8Array.of(0xc3, 0x28))],
-  ['1 MB of documents to change, with duplicate keys', () => validStream(1).replace(/labels: \{app: web\}\n    spec:/g, 'labels: {app: web, sidecar.istio.io/inject: "true"}\n    spec:').replace(/name: web\n/g, 'name: web\n  name: web\n')],
+  [
+    '1 MB of documents to change, with duplicate keys',
+    () =>
+      validStream(1)
+        .replace(/labels: \{app: web\}\n    spec:/g, 'labels: {app: web, sidecar.istio.io/inject: "true"}\n    spec:')
+        .replace(/name: web\n/g, 'name: web\n  name: web\n'),
+  ],
 ];
 
 Fast(`each hostile case takes well under ${BOUND_MS_PER_MB} ms per MB (fails only at ${FAIL_FACTOR}x)`, async () => {
@@ -409,17 +563,25 @@ Fast(`each hostile case takes well under ${BOUND_MS_PER_MB} ms per MB (fails onl
     assert.is.not(r.code, 0, `${what}: exit code`);
     assert.not.match(r.stderr, /^\s+at /m, `${what}: no stack trace`);
     const perMb = ms / Math.max(mb, 1);
-    rows.push(`  ${what.padEnd(52)} ${mb.toFixed(2).padStart(6)} MB ${ms.toFixed(0).padStart(6)} ms  ${perMb.toFixed(0).padStart(5)} ms/MB  exit ${r.code}`);
+    rows.push(
+      `  ${what.padEnd(52)} ${mb.toFixed(2).padStart(6)} MB ${ms.toFixed(0).padStart(6)} ms  ${perMb.toFixed(0).padStart(5)} ms/MB  exit ${r.code}`,
+    );
     assert.ok(perMb < BOUND_MS_PER_MB * FAIL_FACTOR, `${what}: ${perMb.toFixed(0)} ms per MB`);
   }
   console.log(`\n${rows.join('\n')}`);
 });
 
 /** Max RSS in MB and wall seconds of bin/eksfit on `input`, via GNU time when present. */
-function measureBin(input: Uint8Array, args: readonly string[] = ['-q']): { out: Buffer; code: number; seconds: number; rssMb: number | undefined } {
+function measureBin(
+  input: Uint8Array,
+  args: readonly string[] = ['-q'],
+): { out: Buffer; code: number; seconds: number; rssMb: number | undefined } {
   const time = ['/usr/bin/time', '/bin/time'].find((t) => existsSync(t));
   const t = performance.now();
-  const r = spawnSync(time ?? BIN, time ? ['-f', 'EKSFIT_RSS_KB=%M', BIN, ...args] : [...args], { input, maxBuffer: 1024 * 1024 * 1024 });
+  const r = spawnSync(time ?? BIN, time ? ['-f', 'EKSFIT_RSS_KB=%M', BIN, ...args] : [...args], {
+    input,
+    maxBuffer: 1024 * 1024 * 1024,
+  });
   const seconds = (performance.now() - t) / 1000;
   const kb = /EKSFIT_RSS_KB=(\d+)/.exec(r.stderr.toString())?.[1];
   return { out: r.stdout, code: r.status ?? -1, seconds, rssMb: kb ? Number(kb) / 1024 : undefined };
@@ -434,7 +596,9 @@ Fast('a 50 MB scalar in a ConfigMap passes through unchanged (bin/eksfit; time a
   assert.is(m.code, 0);
   assert.ok(m.out.equals(input), 'output byte-identical to the input');
   const mb = input.length / (1024 * 1024);
-  console.log(`\n  50 MB ConfigMap (block scalar), passed through: ${mb.toFixed(1)} MB in ${m.seconds.toFixed(2)} s (${((m.seconds * 1000) / mb).toFixed(0)} ms/MB), max RSS ${m.rssMb?.toFixed(0) ?? '?'} MB`);
+  console.log(
+    `\n  50 MB ConfigMap (block scalar), passed through: ${mb.toFixed(1)} MB in ${m.seconds.toFixed(2)} s (${((m.seconds * 1000) / mb).toFixed(0)} ms/MB), max RSS ${m.rssMb?.toFixed(0) ?? '?'} MB`,
+  );
   assert.ok((m.seconds * 1000) / mb < BOUND_MS_PER_MB, `${((m.seconds * 1000) / mb).toFixed(0)} ms per MB`);
 });
 
@@ -442,7 +606,10 @@ Fast('a 50 MB scalar in a ConfigMap passes through unchanged (bin/eksfit; time a
 function bigPod(style: 'block' | 'double'): { input: Buffer; expected: string } {
   const value = style === 'block' ? `|\n${`      ${'x'.repeat(93)}\n`.repeat(BIG / 100)}` : `"${'y'.repeat(BIG)}"\n`;
   const text = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: big\n  annotations:\n    blob: ${value}spec:\n  containers:\n  - name: istio-proxy\n`;
-  return { input: Buffer.from(text), expected: text.replace('spec:\n', '    eks.tke.cloud.tencent.com/ipvs-udp-timeout: "120s"\nspec:\n') };
+  return {
+    input: Buffer.from(text),
+    expected: text.replace('spec:\n', '    eks.tke.cloud.tencent.com/ipvs-udp-timeout: "120s"\nspec:\n'),
+  };
 }
 
 function bigEdit(style: 'block' | 'double', bound: number): void {
@@ -452,7 +619,9 @@ function bigEdit(style: 'block' | 'double', bound: number): void {
   assert.ok(m.out.toString() === expected, 'the annotation added, everything else byte-identical');
   const mb = input.length / (1024 * 1024);
   const perMb = (m.seconds * 1000) / mb;
-  console.log(`  50 MB ${style === 'block' ? 'block scalar' : 'double-quoted'} annotation, edited: ${mb.toFixed(1)} MB in ${m.seconds.toFixed(2)} s (${perMb.toFixed(0)} ms/MB), max RSS ${m.rssMb?.toFixed(0) ?? '?'} MB`);
+  console.log(
+    `  50 MB ${style === 'block' ? 'block scalar' : 'double-quoted'} annotation, edited: ${mb.toFixed(1)} MB in ${m.seconds.toFixed(2)} s (${perMb.toFixed(0)} ms/MB), max RSS ${m.rssMb?.toFixed(0) ?? '?'} MB`,
+  );
   assert.ok(perMb < bound, `${perMb.toFixed(0)} ms per MB`);
 }
 
@@ -462,9 +631,12 @@ Fast('a 50 MB block scalar in a Pod eksfit edits: read, changed, the scalar unch
 
 // The yaml library builds a double-quoted scalar a character at a time: ~10x the
 // time and ~2 GB of memory for 50 MB. Opt-in locally (EKSFIT_BIG=1), so that npm test stays light; CI runs it.
-(process.env.EKSFIT_BIG || process.env.CI === 'true' ? Fast : Fast.skip)('a 50 MB double-quoted annotation in a Pod eksfit edits (EKSFIT_BIG=1; always in CI)', () => {
-  bigEdit('double', BOUND_MS_PER_MB * FAIL_FACTOR);
-});
+(process.env.EKSFIT_BIG || process.env.CI === 'true' ? Fast : Fast.skip)(
+  'a 50 MB double-quoted annotation in a Pod eksfit edits (EKSFIT_BIG=1; always in CI)',
+  () => {
+    bigEdit('double', BOUND_MS_PER_MB * FAIL_FACTOR);
+  },
+);
 
 Fast.run();
 
@@ -480,7 +652,10 @@ PolicyShape('an alias bomb in a policy file is an invalid policy (exit 2), not a
 PolicyShape('a policy nested 100000 levels deep is an invalid policy (exit 2), not a stack overflow', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'eksfit-policy-'));
   try {
-    writeFileSync(join(dir, 'deep.yaml'), `apiVersion: eksfit.dev/v1alpha1\nkind: EksFitPolicy\nmetadata:\n  labels: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`);
+    writeFileSync(
+      join(dir, 'deep.yaml'),
+      `apiVersion: eksfit.dev/v1alpha1\nkind: EksFitPolicy\nmetadata:\n  labels: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`,
+    );
     cleanFailure(await runCli(['-c', 'deep.yaml'], POD, dir), 2, /^eksfit: deep\.yaml:4:\d+: /);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -490,7 +665,10 @@ PolicyShape('a policy nested 100000 levels deep is an invalid policy (exit 2), n
 PolicyShape('"app in ()" is refused like kubectl does (values set cannot be empty)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'eksfit-policy-'));
   try {
-    writeFileSync(join(dir, 'p.yaml'), 'apiVersion: eksfit.dev/v1alpha1\nkind: EksFitPolicy\nspec:\n  rules:\n  - name: r\n    ipvs: {udpTimeout: 120s}\n    match: {labelSelector: "app in ()"}\n');
+    writeFileSync(
+      join(dir, 'p.yaml'),
+      'apiVersion: eksfit.dev/v1alpha1\nkind: EksFitPolicy\nspec:\n  rules:\n  - name: r\n    ipvs: {udpTimeout: 120s}\n    match: {labelSelector: "app in ()"}\n',
+    );
     cleanFailure(await runCli(['-c', 'p.yaml'], POD, dir), 2, /spec\.rules\[0\]\.match\.labelSelector: /);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -507,36 +685,58 @@ const Stream = suite('stream: hostile segments');
 Stream('parseSegment refuses what would exhaust the next reader, with positions', () => {
   const fail = (text: string, message: RegExp): void => {
     const [seg] = splitSegments(text, 'x.yaml');
-    assert.throws(() => parseSegment(seg as never), (e: Error) => message.test(String(e)));
+    assert.throws(
+      () => parseSegment(seg as never),
+      (e: Error) => message.test(String(e)),
+    );
   };
   fail('a: &a [*a]\n', /x\.yaml:1:8: alias \*a repeats a node that contains it/);
   fail(`a: ${'['.repeat(300)}${']'.repeat(300)}\n`, /x\.yaml:1:\d+: nested more than 256 levels deep/);
   fail(`a: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`, /x\.yaml:1:\d+: nested more than 256 levels deep/);
   fail(`a:\n  ${'- '.repeat(20_000)}x\n`, /x\.yaml:2:\d+: nested more than 256 levels deep/);
-  fail(`a: &a [${'['.repeat(200)}x${']'.repeat(200)}]\nb: [*a, [*a, [*a]]]\nc: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[*a]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n`, /x\.yaml:3:\d+: nested more than 256 levels deep/);
+  fail(
+    `a: &a [${'['.repeat(200)}x${']'.repeat(200)}]\nb: [*a, [*a, [*a]]]\nc: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[*a]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n`,
+    /x\.yaml:3:\d+: nested more than 256 levels deep/,
+  );
   fail(readFileSync(join(INPUTS, 'alias-bomb.yaml'), 'utf8'), /x\.yaml:8:12: aliases expand too much/);
-  fail(readFileSync(join(INPUTS, 'cyclic-alias.yaml'), 'utf8'), /x\.yaml:9:10: alias \*spec repeats a node that contains it/);
-  const ok = parseSegment(splitSegments('a: &a {b: 1}\nc: *a\nd: [*a, *a]\n')[0] as never).doc.toJS() as { d: { b: number }[] };
+  fail(
+    readFileSync(join(INPUTS, 'cyclic-alias.yaml'), 'utf8'),
+    /x\.yaml:9:10: alias \*spec repeats a node that contains it/,
+  );
+  const ok = parseSegment(splitSegments('a: &a {b: 1}\nc: *a\nd: [*a, *a]\n')[0] as never).doc.toJS() as {
+    d: { b: number }[];
+  };
   assert.is(ok.d[1]?.b, 1, 'ordinary aliases are fine');
-  assert.ok(parseSegment(splitSegments(`a: ${'['.repeat(250)}${']'.repeat(250)}\n`)[0] as never), '250 levels are fine');
+  assert.ok(
+    parseSegment(splitSegments(`a: ${'['.repeat(250)}${']'.repeat(250)}\n`)[0] as never),
+    '250 levels are fine',
+  );
 });
 
 Stream('parseSegment refuses an alias with no anchor and a merge key of something other than mappings', () => {
   const fail = (text: string, message: string): void => {
     const [seg] = splitSegments(text, 'x.yaml');
-    assert.throws(() => parseSegment(seg as never), (e: Error) => String(e) === message);
+    assert.throws(
+      () => parseSegment(seg as never),
+      (e: Error) => String(e) === message,
+    );
   };
   fail('kind: Pod\nx: *nope\n', 'x.yaml:2:4: alias *nope has no anchor &nope before it');
   fail('<<: *a\nkind: Pod\n', 'x.yaml:1:5: alias *a has no anchor &a before it');
   fail('a: &a 1\nb:\n  <<: *a\n', 'x.yaml:3:3: Merge sources must be maps or map aliases');
   fail('b:\n  <<: [1, 2]\n', 'x.yaml:2:3: Merge sources must be maps or map aliases');
-  const ok = parseSegment(splitSegments('base: &b {x: 1}\nc:\n  <<: [*b]\n  z: 2\n')[0] as never).doc.toJS() as { c: { x: number; z: number } };
+  const ok = parseSegment(splitSegments('base: &b {x: 1}\nc:\n  <<: [*b]\n  z: 2\n')[0] as never).doc.toJS() as {
+    c: { x: number; z: number };
+  };
   assert.equal(ok.c, { x: 1, z: 2 }, 'a merge of mappings is fine');
 });
 
 Stream('decodeUtf8 refuses characters YAML does not allow, and points at a cut-short sequence where it starts', () => {
   const fail = (bytes: Uint8Array, message: string): void => {
-    assert.throws(() => decodeUtf8(bytes, 'x.yaml'), (e: Error) => String(e) === message);
+    assert.throws(
+      () => decodeUtf8(bytes, 'x.yaml'),
+      (e: Error) => String(e) === message,
+    );
   };
   const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
   fail(utf8('a: "x\u0007"\n'), 'x.yaml:1:6: binary input: character U+0007 is not allowed in YAML');
@@ -545,7 +745,11 @@ Stream('decodeUtf8 refuses characters YAML does not allow, and points at a cut-s
   fail(utf8('a: "\uffff"\n'), 'x.yaml:1:5: binary input: character U+FFFF is not allowed in YAML');
   fail(utf8('a: "\0"\n'), 'x.yaml:1:5: binary input: a NUL character is not allowed in YAML');
   fail(Uint8Array.from([...utf8('a: é'), 0xe2, 0x82]), 'x.yaml:1:6: invalid UTF-8 at byte 5');
-  assert.is(decodeUtf8(utf8('\ufeffa: "\t\u0085\u00a0é🚀"\r\n'), 'x.yaml'), '\ufeffa: "\t\u0085\u00a0é🚀"\r\n', 'tab, NEL, NBSP, CRLF and a BOM are fine');
+  assert.is(
+    decodeUtf8(utf8('\ufeffa: "\t\u0085\u00a0é🚀"\r\n'), 'x.yaml'),
+    '\ufeffa: "\t\u0085\u00a0é🚀"\r\n',
+    'tab, NEL, NBSP, CRLF and a BOM are fine',
+  );
 });
 
 Stream.run();

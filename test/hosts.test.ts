@@ -58,7 +58,8 @@ function docs(stream: string): Record<string, any>[] {
 
 /** The pod-template annotations of a workload (the kinds the examples use). */
 function podAnnotations(doc: Record<string, any>): Record<string, unknown> {
-  const t = doc.kind === 'Pod' ? doc : doc.kind === 'CronJob' ? doc.spec?.jobTemplate?.spec?.template : doc.spec?.template;
+  const t =
+    doc.kind === 'Pod' ? doc : doc.kind === 'CronJob' ? doc.spec?.jobTemplate?.spec?.template : doc.spec?.template;
   return (t?.metadata?.annotations ?? {}) as Record<string, unknown>;
 }
 
@@ -84,7 +85,15 @@ function eksValuesAreStrings(stream: string): void {
 // ---------------------------------------------------------------- Helm 3
 const H3 = suite('host: Helm 3 (--post-renderer <path>)');
 const chart = 'examples/helm/chart';
-const h3Args = ['template', 'shop', chart, '--post-renderer', 'bin/eksfit', '--post-renderer-args', '--config=examples/helm/policy.yaml'];
+const h3Args = [
+  'template',
+  'shop',
+  chart,
+  '--post-renderer',
+  'bin/eksfit',
+  '--post-renderer-args',
+  '--config=examples/helm/policy.yaml',
+];
 
 // Helm 3 gets folders of its own: a Helm 4 plugin in the user's folders would
 // make it print errors (it cannot read postrenderer/v1 plugins).
@@ -138,7 +147,11 @@ hostTest(H3, '--show-only still finds templates (# Source: kept)', [helm3], ['he
 hostTest(H3, 'an invalid policy fails helm template and shows why', [helm3], ['helm3'], () => {
   const policy = join(tempDir('helm3'), 'broken.yaml');
   writeFileSync(policy, INVALID_POLICY);
-  const r = run(helm3!, ['template', 'shop', chart, '--post-renderer', 'bin/eksfit', '--post-renderer-args', `--config=${policy}`], { env: h3Env() });
+  const r = run(
+    helm3!,
+    ['template', 'shop', chart, '--post-renderer', 'bin/eksfit', '--post-renderer-args', `--config=${policy}`],
+    { env: h3Env() },
+  );
   assert.is.not(r.status, 0);
   assert.is(r.stdout, '');
   assert.match(r.stderr, 'error while running post render');
@@ -155,7 +168,15 @@ const h4Env = (): Record<string, string> => ({
   // Helm 4.1.4 installs into $HELM_DATA_HOME/plugins whatever HELM_PLUGINS says.
   HELM_PLUGINS: join(helmHome, 'data', 'plugins'),
 });
-const h4Args = ['template', 'shop', chart, '--post-renderer', 'eksfit', '--post-renderer-args', '--config=examples/helm/policy.yaml'];
+const h4Args = [
+  'template',
+  'shop',
+  chart,
+  '--post-renderer',
+  'eksfit',
+  '--post-renderer-args',
+  '--config=examples/helm/policy.yaml',
+];
 
 H4.before(() => {
   helmHome = tempDir('helm4');
@@ -179,7 +200,10 @@ hostTest(H4, 'helm template --post-renderer eksfit: every document keeps its fil
   // is filed by Helm 4 under "generated-by-postrender-N.yaml".
   assert.not.match(r.stdout, 'generated-by-postrender');
   assert.not.match(r.stdout, 'postrender-filename');
-  const sources = r.stdout.split('\n').filter((l) => l.startsWith('# Source: ')).sort();
+  const sources = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('# Source: '))
+    .sort();
   assert.equal(sources, [
     '# Source: orders/templates/configmap.yaml',
     '# Source: orders/templates/deployment.yaml',
@@ -208,7 +232,17 @@ hostTest(H4, 'a failure is hidden by Helm 4 but written to the --report file', [
   const policy = join(dir, 'broken.yaml');
   const report = join(dir, 'report.txt');
   writeFileSync(policy, INVALID_POLICY);
-  const args = ['template', 'shop', chart, '--post-renderer', 'eksfit', '--post-renderer-args', `--config=${policy}`, '--post-renderer-args', `--report=${report}`];
+  const args = [
+    'template',
+    'shop',
+    chart,
+    '--post-renderer',
+    'eksfit',
+    '--post-renderer-args',
+    `--config=${policy}`,
+    '--post-renderer-args',
+    `--report=${report}`,
+  ];
   readmeShows('examples/helm4/README.md', '--post-renderer-args --report=');
   const r = run(helm4!, args, { env: h4Env() });
   assert.is.not(r.status, 0);
@@ -223,25 +257,30 @@ const kzOverlay = 'examples/kustomize/overlays/eks';
 const kzArgs = ['build', '--enable-alpha-plugins', '--enable-exec', kzOverlay];
 KZ.after(removeTemps);
 
-hostTest(KZ, 'kustomize build --enable-alpha-plugins --enable-exec runs eksfit after namePrefix', [kustomize], ['kustomize'], () => {
-  const r = runOk(kustomize!, kzArgs);
-  readmeShows(['examples/kustomize/README.md', INDEX], shown(['kustomize', ...kzArgs]));
-  golden('examples/kustomize/expected.yaml', r.stdout);
-  const all = docs(r.stdout);
-  assert.equal(all.map((d) => `${d.kind}/${d.metadata.namespace}/${d.metadata.name}`), [
-    'ConfigMap/shop/eks-orders',
-    'Service/shop/eks-orders',
-    'Deployment/shop/eks-orders',
-  ]);
-  // The rule matches the prefixed name eks-orders: 3600s, not the preset's 1800s.
-  assert.equal(eksAnnotations(find(all, 'Deployment', 'eks-orders')), {
-    [`${EKS}ipvs-udp-timeout`]: '120s',
-    [`${EKS}ipvs-tcp-timeout`]: '3600s',
-    [`${EKS}metrics-port`]: '9110',
-  });
-  assert.not.match(r.stdout, 'config.kubernetes.io/');
-  eksValuesAreStrings(r.stdout);
-});
+hostTest(
+  KZ,
+  'kustomize build --enable-alpha-plugins --enable-exec runs eksfit after namePrefix',
+  [kustomize],
+  ['kustomize'],
+  () => {
+    const r = runOk(kustomize!, kzArgs);
+    readmeShows(['examples/kustomize/README.md', INDEX], shown(['kustomize', ...kzArgs]));
+    golden('examples/kustomize/expected.yaml', r.stdout);
+    const all = docs(r.stdout);
+    assert.equal(
+      all.map((d) => `${d.kind}/${d.metadata.namespace}/${d.metadata.name}`),
+      ['ConfigMap/shop/eks-orders', 'Service/shop/eks-orders', 'Deployment/shop/eks-orders'],
+    );
+    // The rule matches the prefixed name eks-orders: 3600s, not the preset's 1800s.
+    assert.equal(eksAnnotations(find(all, 'Deployment', 'eks-orders')), {
+      [`${EKS}ipvs-udp-timeout`]: '120s',
+      [`${EKS}ipvs-tcp-timeout`]: '3600s',
+      [`${EKS}metrics-port`]: '9110',
+    });
+    assert.not.match(r.stdout, 'config.kubernetes.io/');
+    eksValuesAreStrings(r.stdout);
+  },
+);
 
 hostTest(KZ, 'without --enable-exec kustomize skips the function silently', [kustomize], ['kustomize'], () => {
   const r = runOk(kustomize!, ['build', '--enable-alpha-plugins', kzOverlay]);
@@ -251,7 +290,9 @@ hostTest(KZ, 'without --enable-exec kustomize skips the function silently', [kus
 hostTest(KZ, 'an invalid policy fails the build and eksfit says why on stderr', [kustomize], ['kustomize'], () => {
   const copy = copyOf('examples/kustomize', 'kustomize');
   const fn = join(copy, 'overlays/eks/eksfit.yaml');
-  const text = readFileSync(fn, 'utf8').replace('../../../../bin/eksfit', EKSFIT).replace('tcpTimeout: "3600s"', 'tcpTimeout: "an hour"');
+  const text = readFileSync(fn, 'utf8')
+    .replace('../../../../bin/eksfit', EKSFIT)
+    .replace('tcpTimeout: "3600s"', 'tcpTimeout: "an hour"');
   writeFileSync(fn, text);
   const r = run(kustomize!, ['build', '--enable-alpha-plugins', '--enable-exec', join(copy, 'overlays/eks')]);
   assert.is.not(r.status, 0);
@@ -290,7 +331,9 @@ hostTest(KK, 'KUSTOMIZE_PLUGIN_HOME=... kubectl kustomize --enable-alpha-plugins
 });
 
 hostTest(KK, 'standalone kustomize runs the same legacy plugin', [kubectl, kustomize], ['kubectl', 'kustomize'], () => {
-  const r = runOk(kustomize!, ['build', '--enable-alpha-plugins', kkDir], { env: { KUSTOMIZE_PLUGIN_HOME: pluginHome } });
+  const r = runOk(kustomize!, ['build', '--enable-alpha-plugins', kkDir], {
+    env: { KUSTOMIZE_PLUGIN_HOME: pluginHome },
+  });
   golden('examples/kubectl-kustomize/expected.yaml', r.stdout);
 });
 
@@ -305,10 +348,12 @@ hostTest(KK, 'kubectl kustomize silently skips an exec KRM function', [kubectl],
   assert.not.match(r.stdout, EKS);
 });
 
-hostTest(KK, 'an invalid policy fails kubectl kustomize with eksfit\'s message', [kubectl], ['kubectl'], () => {
+hostTest(KK, "an invalid policy fails kubectl kustomize with eksfit's message", [kubectl], ['kubectl'], () => {
   const copy = join(copyAll([kkDir, 'examples/kustomize/base'], 'kubectl-kustomize'), kkDir);
   writeFileSync(join(copy, 'eksfit.yaml'), INVALID_POLICY);
-  const r = run(kubectl!, ['kustomize', '--enable-alpha-plugins', copy], { env: { KUSTOMIZE_PLUGIN_HOME: pluginHome } });
+  const r = run(kubectl!, ['kustomize', '--enable-alpha-plugins', copy], {
+    env: { KUSTOMIZE_PLUGIN_HOME: pluginHome },
+  });
   assert.is.not(r.status, 0);
   assert.is(r.stdout, '');
   assert.match(r.stderr, 'udpTimeout');
@@ -336,7 +381,18 @@ hostTest(KPT, 'kpt fn eval --exec bin/eksfit --fn-config FILE', [kpt], ['kpt'], 
 });
 
 hostTest(KPT, 'kpt fn eval --exec bin/eksfit -- key=value', [kpt], ['kpt'], () => {
-  const args = ['fn', 'eval', 'examples/kpt/orders', '--exec', 'bin/eksfit', '-o', 'unwrap', '--', 'metricsPort=9120', 'tcpTimeout=3600s'];
+  const args = [
+    'fn',
+    'eval',
+    'examples/kpt/orders',
+    '--exec',
+    'bin/eksfit',
+    '-o',
+    'unwrap',
+    '--',
+    'metricsPort=9120',
+    'tcpTimeout=3600s',
+  ];
   readmeShows(['examples/kpt/README.md', INDEX], shown(['kpt', ...args]));
   const r = runOk(kpt!, args);
   golden('examples/kpt/expected-eval-key-value.yaml', r.stdout);
@@ -350,7 +406,10 @@ hostTest(KPT, 'kpt fn eval --exec bin/eksfit -- key=value', [kpt], ['kpt'], () =
 for (const name of ['orders', 'worker'] as const) {
   const variant = name === 'orders' ? 'configPath' : 'configMap';
   hostTest(KPT, `kpt fn render --allow-exec: Kptfile pipeline with ${variant} (${name})`, [kpt], ['kpt'], () => {
-    readmeShows(['examples/kpt/README.md', ...(name === 'orders' ? [INDEX] : [])], `kpt fn render examples/kpt/${name} --allow-exec`);
+    readmeShows(
+      ['examples/kpt/README.md', ...(name === 'orders' ? [INDEX] : [])],
+      `kpt fn render examples/kpt/${name} --allow-exec`,
+    );
     const copy = copyOf(`examples/kpt/${name}`, `kpt-${name}`);
     const before = readTree(copy);
     runOk(kpt!, ['fn', 'render', copy, '--allow-exec'], { env: { PATH: pathWithEksfit() } });
@@ -360,7 +419,11 @@ for (const name of ['orders', 'worker'] as const) {
     assert.equal([...after.keys()], [...before.keys()], 'the same files, no more, no less');
     for (const [file, text] of before) {
       assert.equal(commentLines(after.get(file) ?? ''), commentLines(text), `${file}: comments kept`);
-      assert.equal(docs(after.get(file) ?? '').map((d) => `${d.kind}/${d.metadata?.name}`), docs(text).map((d) => `${d.kind}/${d.metadata?.name}`), `${file}: documents kept in order`);
+      assert.equal(
+        docs(after.get(file) ?? '').map((d) => `${d.kind}/${d.metadata?.name}`),
+        docs(text).map((d) => `${d.kind}/${d.metadata?.name}`),
+        `${file}: documents kept in order`,
+      );
     }
     assert.not.match(treeText(copy), 'internal.config.kubernetes.io');
     // A second render changes nothing: eksfit's edits are stable.
@@ -369,23 +432,31 @@ for (const name of ['orders', 'worker'] as const) {
   });
 }
 
-hostTest(KPT, 'an invalid policy: kpt fn render reports [FAIL] with eksfit\'s results and writes nothing', [kpt], ['kpt'], () => {
-  const copy = copyOf('examples/kpt/orders', 'kpt-invalid');
-  const policy = join(copy, 'eksfit-policy.yaml');
-  writeFileSync(policy, readFileSync(policy, 'utf8').replace('tcpTimeout: "3600s"', 'tcpTimeout: "an hour"'));
-  const before = treeText(copy);
-  const results = tempDir('kpt-results');
-  const r = run(kpt!, ['fn', 'render', copy, '--allow-exec', '--results-dir', results], { env: { PATH: pathWithEksfit() } });
-  assert.is.not(r.status, 0);
-  const out = r.stdout + r.stderr;
-  assert.match(out, '[FAIL] "eksfit"');
-  assert.match(out, '[error]');
-  assert.match(out, 'tcpTimeout');
-  assert.is(treeText(copy), before, 'no file may change');
-  const list = readFileSync(join(results, 'results.yaml'), 'utf8');
-  assert.match(list, /severity: error/);
-  assert.match(list, /tcpTimeout/);
-});
+hostTest(
+  KPT,
+  "an invalid policy: kpt fn render reports [FAIL] with eksfit's results and writes nothing",
+  [kpt],
+  ['kpt'],
+  () => {
+    const copy = copyOf('examples/kpt/orders', 'kpt-invalid');
+    const policy = join(copy, 'eksfit-policy.yaml');
+    writeFileSync(policy, readFileSync(policy, 'utf8').replace('tcpTimeout: "3600s"', 'tcpTimeout: "an hour"'));
+    const before = treeText(copy);
+    const results = tempDir('kpt-results');
+    const r = run(kpt!, ['fn', 'render', copy, '--allow-exec', '--results-dir', results], {
+      env: { PATH: pathWithEksfit() },
+    });
+    assert.is.not(r.status, 0);
+    const out = r.stdout + r.stderr;
+    assert.match(out, '[FAIL] "eksfit"');
+    assert.match(out, '[error]');
+    assert.match(out, 'tcpTimeout');
+    assert.is(treeText(copy), before, 'no file may change');
+    const list = readFileSync(join(results, 'results.yaml'), 'utf8');
+    assert.match(list, /severity: error/);
+    assert.match(list, /tcpTimeout/);
+  },
+);
 
 // ---------------------------------------------------------------- plain CLI
 const CLI = suite('host: plain CLI (files and pipes)');
@@ -402,7 +473,11 @@ hostTest(CLI, 'npm start: bin/eksfit examples/cli/app.yaml', [], [], () => {
     [`${EKS}ipvs-tcp-timeout`]: '1800s',
     [`${EKS}metrics-port`]: '9110',
   });
-  assert.equal(commentLines(r.stdout), commentLines(readFileSync(join(ROOT, 'examples/cli/app.yaml'), 'utf8')), 'comments kept');
+  assert.equal(
+    commentLines(r.stdout),
+    commentLines(readFileSync(join(ROOT, 'examples/cli/app.yaml'), 'utf8')),
+    'comments kept',
+  );
   eksValuesAreStrings(r.stdout);
 });
 
@@ -416,13 +491,18 @@ hostTest(CLI, 'bin/eksfit -c examples/cli/policy.yaml, from a file and from stdi
     [`${EKS}ipvs-tcp-timeout`]: '3600s',
     [`${EKS}metrics-port`]: '9120',
   });
-  const piped = runOk(EKSFIT, ['-c', 'examples/cli/policy.yaml', '-'], { input: readFileSync(join(ROOT, 'examples/cli/app.yaml'), 'utf8') });
+  const piped = runOk(EKSFIT, ['-c', 'examples/cli/policy.yaml', '-'], {
+    input: readFileSync(join(ROOT, 'examples/cli/app.yaml'), 'utf8'),
+  });
   assert.fixture(piped.stdout, r.stdout);
 });
 
 hostTest(CLI, 'a directory: its *.yaml files in sorted order (Kptfile, no extension, is not read)', [], [], () => {
   const r = runOk(EKSFIT, ['examples/kpt/worker']);
-  assert.equal(docs(r.stdout).map((d) => `${d.kind}/${d.metadata?.name}`), ['CronJob/settlement-report', 'Pod/netshoot']);
+  assert.equal(
+    docs(r.stdout).map((d) => `${d.kind}/${d.metadata?.name}`),
+    ['CronJob/settlement-report', 'Pod/netshoot'],
+  );
   assert.equal(eksAnnotations(find(docs(r.stdout), 'Pod', 'netshoot')), { [`${EKS}metrics-port`]: '9110' });
 });
 
@@ -432,7 +512,11 @@ hostTest(CLI, 'a directory: its *.yaml files in sorted order (Kptfile, no extens
 // apiVersion, kind, name and well-typed metadata) and touches no cluster.
 hostTest(CLI, 'the output reads as Kubernetes objects for kubectl (offline)', [kubectl], ['kubectl'], () => {
   const out = runOk(EKSFIT, ['-c', 'examples/cli/policy.yaml', 'examples/cli/app.yaml']).stdout;
-  const r = runOk(kubectl!, ['annotate', '--local', '--dry-run=client', '-o', 'name', '-f', '-', 'eksfit.dev/unused-'], { input: out });
+  const r = runOk(
+    kubectl!,
+    ['annotate', '--local', '--dry-run=client', '-o', 'name', '-f', '-', 'eksfit.dev/unused-'],
+    { input: out },
+  );
   assert.equal(r.stdout.trim().split('\n'), ['configmap/payments', 'deployment.apps/payments', 'service/payments']);
 });
 

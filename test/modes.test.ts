@@ -29,7 +29,10 @@ check('examples/cli: changes and a warning to report, exit 1, the manifests are 
   const out = await runCli(['--check', APP], '', ROOT);
   assert.is(out.code, 1);
   assert.is(out.stderr, '');
-  assert.match(out.stdout, /^RESOURCE +CHANGED +FOUND\nDeployment\/shop\/payments +ipvs-udp-timeout, ipvs-tcp-timeout, metrics-port +1 warning \(metricsScrape\)\n/);
+  assert.match(
+    out.stdout,
+    /^RESOURCE +CHANGED +FOUND\nDeployment\/shop\/payments +ipvs-udp-timeout, ipvs-tcp-timeout, metrics-port +1 warning \(metricsScrape\)\n/,
+  );
   assert.ok(out.stdout.endsWith('eksfit: would change; 3 changes, 1 warning, 0 errors\n'));
   assert.not.match(out.stdout, /apiVersion:/);
 });
@@ -49,7 +52,11 @@ check('examples/kustomize/base (a directory): exit 1', async () => {
 });
 
 check("eksfit's own output is EKS-ready: --check on it exits 0", async () => {
-  for (const [config, input] of [[[], APP], [['-c', POLICY], APP], [[], BASE]] as const) {
+  for (const [config, input] of [
+    [[], APP],
+    [['-c', POLICY], APP],
+    [[], BASE],
+  ] as const) {
     const args = [...config, input];
     const fixed = await runCli(['-q', ...args], '', ROOT);
     assert.is(fixed.code, 0, args.join(' '));
@@ -63,7 +70,11 @@ check("eksfit's own output is EKS-ready: --check on it exits 0", async () => {
 check('--check --format json: the findings as JSON on standard output', async () => {
   const out = await runCli(['--check', '--format', 'json', APP], '', ROOT);
   assert.is(out.code, 1);
-  const json = JSON.parse(out.stdout) as { changed: boolean; summary: Record<string, number>; results: { severity: string }[] };
+  const json = JSON.parse(out.stdout) as {
+    changed: boolean;
+    summary: Record<string, number>;
+    results: { severity: string }[];
+  };
   assert.is(json.changed, true);
   assert.equal(json.summary, { changes: 3, error: 0, warning: 1, info: 3 });
   assert.ok(json.results.every((r) => ['error', 'warning', 'info'].includes(r.severity)));
@@ -93,17 +104,20 @@ diff('examples/cli: a unified diff of the three annotations, report on stderr, e
   assert.match(out.stderr, /eksfit: changed; 3 changes, 1 warning, 0 errors\n$/);
 });
 
-diff('examples/kustomize/base (a directory): the annotations are the only change to the Deployment, exit 0', async () => {
-  const out = await runCli(['--diff', BASE], '', ROOT);
-  assert.is(out.code, 0);
-  const added = out.stdout.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++'));
-  // The files are joined into one stream, so `---` separators may appear between them.
-  assert.equal(
-    added.filter((l) => l !== '+---'),
-    ['+      annotations:', ...ANNOTATIONS],
-  );
-  assert.not.match(out.stdout, /^-(?!--)/m, 'nothing removed');
-});
+diff(
+  'examples/kustomize/base (a directory): the annotations are the only change to the Deployment, exit 0',
+  async () => {
+    const out = await runCli(['--diff', BASE], '', ROOT);
+    assert.is(out.code, 0);
+    const added = out.stdout.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++'));
+    // The files are joined into one stream, so `---` separators may appear between them.
+    assert.equal(
+      added.filter((l) => l !== '+---'),
+      ['+      annotations:', ...ANNOTATIONS],
+    );
+    assert.not.match(out.stdout, /^-(?!--)/m, 'nothing removed');
+  },
+);
 
 diff('nothing to change: empty diff, exit 0; --strict turns the warning into an error, exit 1', async () => {
   const fixed = await runCli(['-q', APP], '', ROOT);
@@ -119,7 +133,14 @@ diff('colour on a terminal only, and never with NO_COLOR', async () => {
   const text = readFileSync(join(ROOT, APP), 'utf8');
   const runTty = async (env: Record<string, string>): Promise<string> => {
     let stdout = '';
-    await main(['--diff', '-q', '-'], { stdin: async () => new TextEncoder().encode(text), stdout: (t) => void (stdout += t), stderr: () => {}, env, cwd: ROOT, isTTY: true });
+    await main(['--diff', '-q', '-'], {
+      stdin: async () => new TextEncoder().encode(text),
+      stdout: (t) => void (stdout += t),
+      stderr: () => {},
+      env,
+      cwd: ROOT,
+      isTTY: true,
+    });
     return stdout;
   };
   assert.match(await runTty({}), /\x1b\[32m\+ {8}eks\.tke\.cloud\.tencent\.com\/ipvs-udp-timeout/);

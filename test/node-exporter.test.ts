@@ -13,7 +13,18 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseAllDocuments } from 'yaml';
-import { EKSFIT, findTool, golden, hostTest, readmeShows, removeTemps, run, runOk, shown, tempDir } from './helpers/hosts.ts';
+import {
+  EKSFIT,
+  findTool,
+  golden,
+  hostTest,
+  readmeShows,
+  removeTemps,
+  run,
+  runOk,
+  shown,
+  tempDir,
+} from './helpers/hosts.ts';
 import { join } from 'node:path';
 
 const helm3 = findTool('helm3');
@@ -59,7 +70,13 @@ function changes(before: string, after: string): string[] {
   assert.is(b.length, a.length, 'same number of documents');
   const out: string[] = [];
   const walk = (x: unknown, y: unknown, path: string, at: string): void => {
-    if (typeof x === 'object' && x !== null && typeof y === 'object' && y !== null && Array.isArray(x) === Array.isArray(y)) {
+    if (
+      typeof x === 'object' &&
+      x !== null &&
+      typeof y === 'object' &&
+      y !== null &&
+      Array.isArray(x) === Array.isArray(y)
+    ) {
       const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
       for (const k of keys) walk((x as Doc)[k], (y as Doc)[k], Array.isArray(x) ? `${path}[${k}]` : `${path}.${k}`, at);
       return;
@@ -85,42 +102,63 @@ function eksfit(args: readonly string[], input: string): { stdout: string; stder
 
 const C = 'spec.template.spec.containers[0]';
 
-hostTest(NE, 'recommended preset: metrics-port "9110" on the DaemonSet\'s Pods, nothing else changes', [helm3], ['helm3'], () => {
-  readmeShows(README, `${shown(['helm', ...TEMPLATE])} | bin/eksfit`);
-  const rendered = render();
-  // The chart really is on 9100 everywhere issue 3 looks.
-  for (const needle of ['containerPort: 9100', 'hostPort: 9100', 'port: 9100', 'targetPort: 9100', '--web.listen-address=[$(HOST_IP)]:9100', 'hostNetwork: true']) {
-    assert.ok(rendered.includes(needle), `rendered chart should contain ${needle}`);
-  }
-  const r = eksfit([], rendered);
-  golden('examples/node-exporter/expected-preset.yaml', r.stdout);
-  assert.equal(changes(rendered, r.stdout), [`DaemonSet/node-exporter spec.template.metadata.annotations.${METRICS_PORT}: undefined -> "9110"`]);
-  assert.match(r.stderr, `set Pod annotation ${METRICS_PORT}: "9110"`);
-  assert.match(r.stderr, 'EKS metrics move from <pod-ip>:9100 to <pod-ip>:9110');
-  // Text-level edit: the rendered chart is kept line for line around the new annotation.
-  assert.is(r.stdout.replace(`        ${METRICS_PORT}: "9110"\n`, ''), rendered);
-});
+hostTest(
+  NE,
+  'recommended preset: metrics-port "9110" on the DaemonSet\'s Pods, nothing else changes',
+  [helm3],
+  ['helm3'],
+  () => {
+    readmeShows(README, `${shown(['helm', ...TEMPLATE])} | bin/eksfit`);
+    const rendered = render();
+    // The chart really is on 9100 everywhere issue 3 looks.
+    for (const needle of [
+      'containerPort: 9100',
+      'hostPort: 9100',
+      'port: 9100',
+      'targetPort: 9100',
+      '--web.listen-address=[$(HOST_IP)]:9100',
+      'hostNetwork: true',
+    ]) {
+      assert.ok(rendered.includes(needle), `rendered chart should contain ${needle}`);
+    }
+    const r = eksfit([], rendered);
+    golden('examples/node-exporter/expected-preset.yaml', r.stdout);
+    assert.equal(changes(rendered, r.stdout), [
+      `DaemonSet/node-exporter spec.template.metadata.annotations.${METRICS_PORT}: undefined -> "9110"`,
+    ]);
+    assert.match(r.stderr, `set Pod annotation ${METRICS_PORT}: "9110"`);
+    assert.match(r.stderr, 'EKS metrics move from <pod-ip>:9100 to <pod-ip>:9110');
+    // Text-level edit: the rendered chart is kept line for line around the new annotation.
+    assert.is(r.stdout.replace(`        ${METRICS_PORT}: "9110"\n`, ''), rendered);
+  },
+);
 
-hostTest(NE, 'remap policy: node-exporter moves to 9101 with everything that points at 9100', [helm3], ['helm3'], () => {
-  readmeShows(README, `${shown(['helm', ...TEMPLATE])} | bin/eksfit -c ${POLICY}`);
-  const rendered = render();
-  const r = eksfit(['-c', POLICY], rendered);
-  golden('examples/node-exporter/expected-remap.yaml', r.stdout);
-  assert.equal(changes(rendered, r.stdout), [
-    'Service/node-exporter spec.ports[0].targetPort: 9100 -> 9101',
-    `DaemonSet/node-exporter ${C}.args[4]: "--web.listen-address=[$(HOST_IP)]:9100" -> "--web.listen-address=[$(HOST_IP)]:9101"`,
-    `DaemonSet/node-exporter ${C}.ports[0].containerPort: 9100 -> 9101`,
-    `DaemonSet/node-exporter ${C}.ports[0].hostPort: 9100 -> 9101`,
-    `DaemonSet/node-exporter ${C}.livenessProbe.httpGet.port: 9100 -> 9101`,
-    `DaemonSet/node-exporter ${C}.readinessProbe.httpGet.port: 9100 -> 9101`,
-  ]);
-  // The Service's own port stays, so clients and scrape configs by Service port are unaffected.
-  const svc = docs(r.stdout).find((d) => d.kind === 'Service') as Doc;
-  assert.equal((svc.spec as Doc).ports, [{ port: 9100, targetPort: 9101, protocol: 'TCP', name: 'metrics' }]);
-  assert.not.match(r.stdout, METRICS_PORT, 'remap replaces the preset\'s metrics-port for this Pod');
-  assert.match(r.stderr, 'args[4] of container "node-exporter" now names port 9101');
-  assert.not.match(r.stderr, 'must be told', 'the --web.listen-address argument tells the process');
-});
+hostTest(
+  NE,
+  'remap policy: node-exporter moves to 9101 with everything that points at 9100',
+  [helm3],
+  ['helm3'],
+  () => {
+    readmeShows(README, `${shown(['helm', ...TEMPLATE])} | bin/eksfit -c ${POLICY}`);
+    const rendered = render();
+    const r = eksfit(['-c', POLICY], rendered);
+    golden('examples/node-exporter/expected-remap.yaml', r.stdout);
+    assert.equal(changes(rendered, r.stdout), [
+      'Service/node-exporter spec.ports[0].targetPort: 9100 -> 9101',
+      `DaemonSet/node-exporter ${C}.args[4]: "--web.listen-address=[$(HOST_IP)]:9100" -> "--web.listen-address=[$(HOST_IP)]:9101"`,
+      `DaemonSet/node-exporter ${C}.ports[0].containerPort: 9100 -> 9101`,
+      `DaemonSet/node-exporter ${C}.ports[0].hostPort: 9100 -> 9101`,
+      `DaemonSet/node-exporter ${C}.livenessProbe.httpGet.port: 9100 -> 9101`,
+      `DaemonSet/node-exporter ${C}.readinessProbe.httpGet.port: 9100 -> 9101`,
+    ]);
+    // The Service's own port stays, so clients and scrape configs by Service port are unaffected.
+    const svc = docs(r.stdout).find((d) => d.kind === 'Service') as Doc;
+    assert.equal((svc.spec as Doc).ports, [{ port: 9100, targetPort: 9101, protocol: 'TCP', name: 'metrics' }]);
+    assert.not.match(r.stdout, METRICS_PORT, "remap replaces the preset's metrics-port for this Pod");
+    assert.match(r.stderr, 'args[4] of container "node-exporter" now names port 9101');
+    assert.not.match(r.stderr, 'must be told', 'the --web.listen-address argument tells the process');
+  },
+);
 
 hostTest(NE, 'the same remap as a Helm 3 post-renderer gives the same bytes as the pipe', [helm3], ['helm3'], () => {
   const args = [...TEMPLATE, '--post-renderer', 'bin/eksfit', '--post-renderer-args', `--config=${POLICY}`];

@@ -22,12 +22,18 @@ const base = { apiVersion: 'eksfit.dev/v1alpha1', kind: 'EksFitPolicy', metadata
 
 load('no config gives the recommended preset', () => {
   const p = loadPolicy(undefined, 'p');
-  assert.equal(p.rules.map((r) => r.name), defaultPolicy().rules.map((r) => r.name));
+  assert.equal(
+    p.rules.map((r) => r.name),
+    defaultPolicy().rules.map((r) => r.name),
+  );
   assert.is(p.preset, 'recommended');
 });
 
 load('preset none has only the user rules, with defaults filled', () => {
-  const p = loadPolicy({ ...base, spec: { preset: 'none', rules: [{ name: 'a', ports: { strategy: 'remap' } }] } }, 'p');
+  const p = loadPolicy(
+    { ...base, spec: { preset: 'none', rules: [{ name: 'a', ports: { strategy: 'remap' } }] } },
+    'p',
+  );
   assert.is(p.rules.length, 1);
   assert.equal(p.rules[0]!.ports, { avoid: [9100], strategy: 'remap', metricsPort: 'auto', remapTo: 'auto' });
   assert.is(p.rules[0]!.overwrite, false);
@@ -39,7 +45,15 @@ load('annotation values become strings', () => {
 });
 
 load('timeouts: reject 0s, 2m, abc and out of range, each with its path', () => {
-  const ps = problems({ ...base, spec: { rules: [{ name: 'a', ipvs: { udpTimeout: '0s', tcpTimeout: '2m' } }, { name: 'b', ipvs: { udpTimeout: 'abc', tcpTimeout: '86401s' } }] } });
+  const ps = problems({
+    ...base,
+    spec: {
+      rules: [
+        { name: 'a', ipvs: { udpTimeout: '0s', tcpTimeout: '2m' } },
+        { name: 'b', ipvs: { udpTimeout: 'abc', tcpTimeout: '86401s' } },
+      ],
+    },
+  });
   assert.is(ps.length, 4);
   assert.match(ps[0]!, /^spec\.rules\[0\]\.ipvs\.udpTimeout: must be whole seconds/);
   assert.match(ps[1]!, /^spec\.rules\[0\]\.ipvs\.tcpTimeout: must be whole seconds/);
@@ -56,7 +70,15 @@ load('wrong apiVersion and kind, unknown fields, duplicate rule names', () => {
 });
 
 load('ConfigMap function-input with flat keys', () => {
-  const p = loadPolicy({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'function-input' }, data: { labelSelector: 'app=web', udpTimeout: '120s', metricsPort: '9120' } }, 'fc');
+  const p = loadPolicy(
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'function-input' },
+      data: { labelSelector: 'app=web', udpTimeout: '120s', metricsPort: '9120' },
+    },
+    'fc',
+  );
   const rule = p.rules.at(-1)!;
   assert.is(rule.name, 'function-input');
   assert.equal(rule.match.labelSelector, { matchLabels: { app: 'web' } });

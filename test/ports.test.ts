@@ -14,10 +14,15 @@ import { objectOf, workloadOf, type KObject, type Workload } from '../src/worklo
 
 /** The objects of a YAML stream: the first is the workload, the Services follow. */
 function load(text: string): { w: Workload; services: ServiceView[] } {
-  const objs = parseAllDocuments(text).map((doc, i) => objectOf(doc as never, doc.contents as YAMLMap, i, [], undefined));
+  const objs = parseAllDocuments(text).map((doc, i) =>
+    objectOf(doc as never, doc.contents as YAMLMap, i, [], undefined),
+  );
   const look = workloadOf(objs[0] as KObject, new KindTable());
   if (look.kind !== 'ok') throw new Error(`not a workload: ${look.kind}`);
-  const services = objs.slice(1).map((o) => serviceOf(o)).filter((s): s is ServiceView => s !== undefined);
+  const services = objs
+    .slice(1)
+    .map((o) => serviceOf(o))
+    .filter((s): s is ServiceView => s !== undefined);
   return { w: look.workload, services };
 }
 
@@ -41,7 +46,8 @@ function plan(text: string, s: Partial<PortsSpec> = {}, overwrite = false): Port
 function edits(p: PortPlan): string[] {
   return p.changes.map(({ change: c }) => {
     if (c.op === 'scalar') return `${c.obj.kind}:${c.path.join('.')}=${c.value}`;
-    if (c.op === 'entries') return `${c.obj.kind}:${[...(c.at ?? []), ...c.path].join('.')}+${c.entries.map(([k, v]) => `${k}=${String(v)}`).join(',')}`;
+    if (c.op === 'entries')
+      return `${c.obj.kind}:${[...(c.at ?? []), ...c.path].join('.')}+${c.entries.map(([k, v]) => `${k}=${String(v)}`).join(',')}`;
     return `${c.obj.kind}:${c.path.join('.')}.${c.key}+=${JSON.stringify(c.items)}`;
   });
 }
@@ -109,12 +115,24 @@ test('portUses: named probe ports and non-numbers are not uses; odd shapes do no
     - "not a container"
 `),
   );
-  assert.equal(portUses(w).map((u) => u.port), [9100]);
+  assert.equal(
+    portUses(w).map((u) => u.port),
+    [9100],
+  );
 });
 
 test('describeUse names the probe and handler', () => {
-  const { w } = load(POD(`  containers:\n    - name: a\n      ports: [{containerPort: 1, hostPort: 2}]\n      livenessProbe: {tcpSocket: {port: 3}}\n      lifecycle: {preStop: {httpGet: {port: 4}}}\n`));
-  assert.equal(portUses(w).map(describeUse), ['containerPort', 'hostPort', 'livenessProbe.tcpSocket.port', 'lifecycle.preStop.httpGet.port']);
+  const { w } = load(
+    POD(
+      `  containers:\n    - name: a\n      ports: [{containerPort: 1, hostPort: 2}]\n      livenessProbe: {tcpSocket: {port: 3}}\n      lifecycle: {preStop: {httpGet: {port: 4}}}\n`,
+    ),
+  );
+  assert.equal(portUses(w).map(describeUse), [
+    'containerPort',
+    'hostPort',
+    'livenessProbe.tcpSocket.port',
+    'lifecycle.preStop.httpGet.port',
+  ]);
 });
 
 // ---------------------------------------------------------------- firstFree
@@ -126,9 +144,10 @@ test('firstFree: the start itself when free, else the next port neither used nor
   assert.is(firstFree(9100, new Set(), [9100]), 9101);
 });
 
-test('isPortAnnotation: prometheus.io/port and the like, never eksfit\'s own metrics-port', () => {
+test("isPortAnnotation: prometheus.io/port and the like, never eksfit's own metrics-port", () => {
   for (const k of ['prometheus.io/port', 'port', 'example.com/port', 'scrape.port']) assert.ok(isPortAnnotation(k), k);
-  for (const k of ['prometheus.io/path', 'example.com/ports', 'export', ANNOTATIONS.metricsPort, 'support']) assert.not.ok(isPortAnnotation(k), k);
+  for (const k of ['prometheus.io/path', 'example.com/ports', 'export', ANNOTATIONS.metricsPort, 'support'])
+    assert.not.ok(isPortAnnotation(k), k);
 });
 
 // ---------------------------------------------------------------- planPorts: metricsPort
@@ -151,23 +170,44 @@ test('planPorts metricsPort auto: 9110, or the first free port after it', () => 
   assert.equal(p.annotations, [[ANNOTATIONS.metricsPort, '9113']]);
   assert.ok(p.resolved);
   assert.equal(p.changes, [], 'containers are left alone');
-  assert.equal(p.results.map((r) => [r.severity, r.tags?.check]), [['warning', 'metricsScrape']]);
+  assert.equal(
+    p.results.map((r) => [r.severity, r.tags?.check]),
+    [['warning', 'metricsScrape']],
+  );
   assert.match(messages(p)[0] as string, '<pod-ip>:9100 to <pod-ip>:9113');
   assert.equal(plan(POD(APP_9100), { avoid: [9100, 9110] }).annotations, [[ANNOTATIONS.metricsPort, '9111']]);
 });
 
 test('planPorts metricsPort: 9100 in an init container or only in a probe counts', () => {
-  assert.equal(plan(POD(`  initContainers:\n    - name: i\n      ports: [{containerPort: 9100}]\n  containers: [{name: a}]\n`)).annotations.length, 1);
-  assert.equal(plan(POD(`  containers:\n    - name: a\n      readinessProbe: {tcpSocket: {port: 9100}}\n`)).annotations.length, 1);
+  assert.equal(
+    plan(POD(`  initContainers:\n    - name: i\n      ports: [{containerPort: 9100}]\n  containers: [{name: a}]\n`))
+      .annotations.length,
+    1,
+  );
+  assert.equal(
+    plan(POD(`  containers:\n    - name: a\n      readinessProbe: {tcpSocket: {port: 9100}}\n`)).annotations.length,
+    1,
+  );
 });
 
 test('planPorts metricsPort fixed: colliding is an error naming both ports and containers', () => {
-  const p = plan(POD(`  containers:\n    - name: app\n      ports: [{containerPort: 9100}]\n    - name: admin\n      ports: [{containerPort: 9120}]\n`), { metricsPort: 9120 });
+  const p = plan(
+    POD(
+      `  containers:\n    - name: app\n      ports: [{containerPort: 9100}]\n    - name: admin\n      ports: [{containerPort: 9120}]\n`,
+    ),
+    { metricsPort: 9120 },
+  );
   assert.not.ok(p.resolved);
   assert.equal(p.annotations, []);
-  assert.equal(p.results.map((r) => [r.severity, r.tags?.check]), [['error', 'port9100']]);
+  assert.equal(
+    p.results.map((r) => [r.severity, r.tags?.check]),
+    [['error', 'port9100']],
+  );
   const m = messages(p)[0] as string;
-  assert.match(m, 'metrics-port 9120 (for containerPort 9100 of container "app") collides with containerPort 9120 of container "admin"');
+  assert.match(
+    m,
+    'metrics-port 9120 (for containerPort 9100 of container "app") collides with containerPort 9120 of container "admin"',
+  );
   assert.is(p.results[0]?.field?.path, 'spec.containers[1].ports[0].containerPort');
 });
 
@@ -176,17 +216,37 @@ test('planPorts metricsPort: an existing annotation means done (idempotence), ke
   assert.equal(plan(has('9110')), { annotations: [], changes: [], results: [], resolved: true });
   assert.equal(plan(has('9110'), { metricsPort: 9110 }).annotations, []);
   const kept = plan(has('9110'), { metricsPort: 9120 });
-  assert.equal(kept.annotations, [[ANNOTATIONS.metricsPort, '9120']], 'proposed; planWorkload keeps the existing value without overwrite');
+  assert.equal(
+    kept.annotations,
+    [[ANNOTATIONS.metricsPort, '9120']],
+    'proposed; planWorkload keeps the existing value without overwrite',
+  );
   assert.equal(kept.results, [], 'no scrape warning for a value that stays');
   const over = plan(has('9110'), { metricsPort: 9120 }, true);
   assert.equal(over.annotations, [[ANNOTATIONS.metricsPort, '9120']]);
-  assert.equal(over.results.map((r) => r.tags?.check), ['metricsScrape']);
-  const clash = plan(POD(`  containers:\n    - name: a\n      ports: [{containerPort: 9100}, {containerPort: 8080}]\n`, `  annotations:\n    ${ANNOTATIONS.metricsPort}: "8080"\n`));
-  assert.equal(clash.results.map((r) => [r.severity, r.message]), [['warning', `existing ${ANNOTATIONS.metricsPort}: "8080" collides with containerPort 8080 of container "a"`]]);
+  assert.equal(
+    over.results.map((r) => r.tags?.check),
+    ['metricsScrape'],
+  );
+  const clash = plan(
+    POD(
+      `  containers:\n    - name: a\n      ports: [{containerPort: 9100}, {containerPort: 8080}]\n`,
+      `  annotations:\n    ${ANNOTATIONS.metricsPort}: "8080"\n`,
+    ),
+  );
+  assert.equal(
+    clash.results.map((r) => [r.severity, r.message]),
+    [['warning', `existing ${ANNOTATIONS.metricsPort}: "8080" collides with containerPort 8080 of container "a"`]],
+  );
 });
 
 test('planPorts none: nothing planned, not resolved (planWorkload warns)', () => {
-  assert.equal(plan(POD(APP_9100), { strategy: 'none' }), { annotations: [], changes: [], results: [], resolved: false });
+  assert.equal(plan(POD(APP_9100), { strategy: 'none' }), {
+    annotations: [],
+    changes: [],
+    results: [],
+    resolved: false,
+  });
 });
 
 // ---------------------------------------------------------------- planPorts: remap
@@ -218,29 +278,58 @@ test('remap: containerPort, hostPort and numeric probes move; named probes stay'
     'Deployment:spec.template.spec.containers.0.livenessProbe.httpGet.port=9101',
     'Deployment:spec.template.spec.containers.0.startupProbe.grpc.port=9101',
   ]);
-  assert.equal(p.results.map((r) => r.tags?.check), ['remapProcess'], 'no env, no args: the process must be told');
+  assert.equal(
+    p.results.map((r) => r.tags?.check),
+    ['remapProcess'],
+    'no env, no args: the process must be told',
+  );
   assert.ok(p.resolved);
 });
 
 test('remap auto: the first port from 9101 free in the whole Pod', () => {
-  const p = plan(DEPLOY(`        - name: app\n          ports: [{containerPort: 9100}, {containerPort: 9101}]\n        - name: b\n          livenessProbe: {tcpSocket: {port: 9102}}\n`), { strategy: 'remap' });
+  const p = plan(
+    DEPLOY(
+      `        - name: app\n          ports: [{containerPort: 9100}, {containerPort: 9101}]\n        - name: b\n          livenessProbe: {tcpSocket: {port: 9102}}\n`,
+    ),
+    { strategy: 'remap' },
+  );
   assert.equal(edits(p), ['Deployment:spec.template.spec.containers.0.ports.0.containerPort=9103']);
 });
 
 test('remap: several avoided ports each get their own new port', () => {
-  const p = plan(DEPLOY(`        - name: app\n          ports: [{containerPort: 9100}, {containerPort: 9101}]\n`), { strategy: 'remap', avoid: [9100, 9101] });
-  assert.equal(edits(p), ['Deployment:spec.template.spec.containers.0.ports.0.containerPort=9102', 'Deployment:spec.template.spec.containers.0.ports.1.containerPort=9103']);
-  const fixed = plan(DEPLOY(`        - name: app\n          ports: [{containerPort: 9100}, {containerPort: 9101}]\n`), { strategy: 'remap', avoid: [9100, 9101], remapTo: 9200 });
+  const p = plan(DEPLOY(`        - name: app\n          ports: [{containerPort: 9100}, {containerPort: 9101}]\n`), {
+    strategy: 'remap',
+    avoid: [9100, 9101],
+  });
+  assert.equal(edits(p), [
+    'Deployment:spec.template.spec.containers.0.ports.0.containerPort=9102',
+    'Deployment:spec.template.spec.containers.0.ports.1.containerPort=9103',
+  ]);
+  const fixed = plan(DEPLOY(`        - name: app\n          ports: [{containerPort: 9100}, {containerPort: 9101}]\n`), {
+    strategy: 'remap',
+    avoid: [9100, 9101],
+    remapTo: 9200,
+  });
   assert.equal(fixed.changes, []);
   assert.equal(messages(fixed, 'error'), ['cannot remap port 9101 to 9200: port 9100 is already remapped to it']);
 });
 
 test('remap fixed: a port the Pod uses, or one to avoid, is an error and nothing changes', () => {
-  const used = plan(DEPLOY(`        - name: app\n          ports: [{containerPort: 9100}]\n          livenessProbe: {httpGet: {port: 8080}}\n`), { strategy: 'remap', remapTo: 8080 });
+  const used = plan(
+    DEPLOY(
+      `        - name: app\n          ports: [{containerPort: 9100}]\n          livenessProbe: {httpGet: {port: 8080}}\n`,
+    ),
+    { strategy: 'remap', remapTo: 8080 },
+  );
   assert.equal(used.changes, []);
   assert.not.ok(used.resolved);
-  assert.equal(messages(used), ['cannot remap port 9100 to 8080: livenessProbe.httpGet.port 8080 of container "app" already uses it']);
-  const avoided = plan(DEPLOY(`        - name: app\n          ports: [{containerPort: 9100}]\n`), { strategy: 'remap', remapTo: 9100 });
+  assert.equal(messages(used), [
+    'cannot remap port 9100 to 8080: livenessProbe.httpGet.port 8080 of container "app" already uses it',
+  ]);
+  const avoided = plan(DEPLOY(`        - name: app\n          ports: [{containerPort: 9100}]\n`), {
+    strategy: 'remap',
+    remapTo: 9100,
+  });
   assert.equal(messages(avoided), ['cannot remap port 9100 to 9100: it is a port to avoid']);
 });
 
@@ -261,7 +350,7 @@ test('remap: args of the owning container that name the port are rewritten, digi
   assert.equal(messages(p, 'warning'), [], 'told by args');
 });
 
-test('remap: another container\'s args mentioning the port are flagged, not rewritten', () => {
+test("remap: another container's args mentioning the port are flagged, not rewritten", () => {
   const p = plan(
     DEPLOY(`        - name: app
           ports: [{containerPort: 9100}]
@@ -271,24 +360,50 @@ test('remap: another container\'s args mentioning the port are flagged, not rewr
 `),
     { strategy: 'remap' },
   );
-  assert.equal(edits(p), ['Deployment:spec.template.spec.containers.0.ports.0.containerPort=9101', 'Deployment:spec.template.spec.containers.0.args.0=--listen=:9101']);
-  assert.equal(p.results.map((r) => [r.severity, r.tags?.check, r.field?.path]), [['warning', 'remapReference', 'spec.template.spec.containers[1].args[0]']]);
+  assert.equal(edits(p), [
+    'Deployment:spec.template.spec.containers.0.ports.0.containerPort=9101',
+    'Deployment:spec.template.spec.containers.0.args.0=--listen=:9101',
+  ]);
+  assert.equal(
+    p.results.map((r) => [r.severity, r.tags?.check, r.field?.path]),
+    [['warning', 'remapReference', 'spec.template.spec.containers[1].args[0]']],
+  );
 });
 
 test('remap env: appended, added to an entry without value, replaced, or an error from valueFrom', () => {
   const c = (env: string): string => DEPLOY(`        - name: app\n${env}          ports: [{containerPort: 9100}]\n`);
-  assert.equal(edits(plan(c(''), { strategy: 'remap', env: 'PORT' })).slice(1), ['Deployment:spec.template.spec.containers.0.env+=[{"name":"PORT","value":"9101"}]']);
-  assert.equal(edits(plan(c('          env: [{name: PORT}]\n'), { strategy: 'remap', env: 'PORT' })).slice(1), ['Deployment:spec.template.spec.containers.0.env.0+value=9101']);
-  assert.equal(edits(plan(c('          env: [{name: A, value: x}, {name: PORT, value: "9100"}]\n'), { strategy: 'remap', env: 'PORT' })).slice(1), ['Deployment:spec.template.spec.containers.0.env.1.value=9101']);
-  const from = plan(c('          env: [{name: PORT, valueFrom: {fieldRef: {fieldPath: x}}}]\n'), { strategy: 'remap', env: 'PORT' });
+  assert.equal(edits(plan(c(''), { strategy: 'remap', env: 'PORT' })).slice(1), [
+    'Deployment:spec.template.spec.containers.0.env+=[{"name":"PORT","value":"9101"}]',
+  ]);
+  assert.equal(edits(plan(c('          env: [{name: PORT}]\n'), { strategy: 'remap', env: 'PORT' })).slice(1), [
+    'Deployment:spec.template.spec.containers.0.env.0+value=9101',
+  ]);
+  assert.equal(
+    edits(
+      plan(c('          env: [{name: A, value: x}, {name: PORT, value: "9100"}]\n'), {
+        strategy: 'remap',
+        env: 'PORT',
+      }),
+    ).slice(1),
+    ['Deployment:spec.template.spec.containers.0.env.1.value=9101'],
+  );
+  const from = plan(c('          env: [{name: PORT, valueFrom: {fieldRef: {fieldPath: x}}}]\n'), {
+    strategy: 'remap',
+    env: 'PORT',
+  });
   assert.equal(from.changes, [], 'an error leaves the Pod as it was');
   assert.not.ok(from.resolved);
-  assert.equal(from.results.map((r) => r.severity), ['error']);
+  assert.equal(
+    from.results.map((r) => r.severity),
+    ['error'],
+  );
 });
 
 test('remap env: set in the container that owns the port (an init container too)', () => {
   const p = plan(
-    DEPLOY(`        - name: main\n          ports: [{containerPort: 8080}]\n      initContainers:\n        - name: warm\n          ports: [{containerPort: 9100}]\n`),
+    DEPLOY(
+      `        - name: main\n          ports: [{containerPort: 8080}]\n      initContainers:\n        - name: warm\n          ports: [{containerPort: 9100}]\n`,
+    ),
     { strategy: 'remap', env: 'PORT' },
   );
   assert.equal(edits(p), [
@@ -298,24 +413,42 @@ test('remap env: set in the container that owns the port (an init container too)
 });
 
 test('remap: only a hostPort on 9100 moves the hostPort alone', () => {
-  const p = plan(DEPLOY(`        - name: app\n          ports: [{containerPort: 8080, hostPort: 9100}]\n`, `      annotations: {prometheus.io/port: "9100"}\n`), { strategy: 'remap' });
+  const p = plan(
+    DEPLOY(
+      `        - name: app\n          ports: [{containerPort: 8080, hostPort: 9100}]\n`,
+      `      annotations: {prometheus.io/port: "9100"}\n`,
+    ),
+    { strategy: 'remap' },
+  );
   assert.equal(edits(p), ['Deployment:spec.template.spec.containers.0.ports.0.hostPort=9101']);
   assert.equal(p.results, []);
 });
 
 test('remap: prometheus.io/port-style annotations on the pod template follow; other values and keys do not', () => {
   const p = plan(
-    DEPLOY(`        - name: app\n          args: [--port=9100]\n          ports: [{containerPort: 9100}]\n`, `      annotations:\n        prometheus.io/port: "9100"\n        prometheus.io/path: "9100"\n        example.com/port: "8080"\n`),
+    DEPLOY(
+      `        - name: app\n          args: [--port=9100]\n          ports: [{containerPort: 9100}]\n`,
+      `      annotations:\n        prometheus.io/port: "9100"\n        prometheus.io/path: "9100"\n        example.com/port: "8080"\n`,
+    ),
     { strategy: 'remap' },
   );
   assert.equal(edits(p).slice(2), ['Deployment:spec.template.metadata.annotations.prometheus.io/port=9101']);
 });
 
 test('remap: a Pod carrying metrics-port is already fixed', () => {
-  const p = plan(DEPLOY(`        - name: app\n          ports: [{containerPort: 9100}]\n`, `      annotations: {${ANNOTATIONS.metricsPort}: "9110"}\n`), { strategy: 'remap' });
+  const p = plan(
+    DEPLOY(
+      `        - name: app\n          ports: [{containerPort: 9100}]\n`,
+      `      annotations: {${ANNOTATIONS.metricsPort}: "9110"}\n`,
+    ),
+    { strategy: 'remap' },
+  );
   assert.equal(p.changes, []);
   assert.ok(p.resolved);
-  assert.equal(p.results.map((r) => r.severity), ['info']);
+  assert.equal(
+    p.results.map((r) => r.severity),
+    ['info'],
+  );
 });
 
 const SVC = (meta: string, specText: string): string => `---
@@ -327,21 +460,44 @@ ${specText}`;
 
 test('remap: Services selecting the Pod follow (numeric targetPort, missing targetPort, annotation); others stay', () => {
   const text =
-    DEPLOY(`        - name: app\n          args: [--port=9100]\n          ports: [{name: metrics, containerPort: 9100}]\n`) +
-    SVC('  name: numeric\n  namespace: shop\n', '  selector: {app: d}\n  ports: [{port: 9100, targetPort: 9100}, {port: 80, targetPort: 8080}]\n') +
+    DEPLOY(
+      `        - name: app\n          args: [--port=9100]\n          ports: [{name: metrics, containerPort: 9100}]\n`,
+    ) +
+    SVC(
+      '  name: numeric\n  namespace: shop\n',
+      '  selector: {app: d}\n  ports: [{port: 9100, targetPort: 9100}, {port: 80, targetPort: 8080}]\n',
+    ) +
     SVC('  name: implicit\n  namespace: shop\n', '  selector: {app: d}\n  ports: [{name: m, port: 9100}]\n') +
-    SVC('  name: named\n  namespace: shop\n  annotations: {prometheus.io/port: "9100"}\n', '  selector: {app: d}\n  ports: [{port: 9100, targetPort: metrics}]\n') +
-    SVC('  name: other-namespace\n  namespace: billing\n', '  selector: {app: d}\n  ports: [{port: 9100, targetPort: 9100}]\n') +
-    SVC('  name: other-selector\n  namespace: shop\n', '  selector: {app: d, tier: web}\n  ports: [{port: 9100, targetPort: 9100}]\n') +
+    SVC(
+      '  name: named\n  namespace: shop\n  annotations: {prometheus.io/port: "9100"}\n',
+      '  selector: {app: d}\n  ports: [{port: 9100, targetPort: metrics}]\n',
+    ) +
+    SVC(
+      '  name: other-namespace\n  namespace: billing\n',
+      '  selector: {app: d}\n  ports: [{port: 9100, targetPort: 9100}]\n',
+    ) +
+    SVC(
+      '  name: other-selector\n  namespace: shop\n',
+      '  selector: {app: d, tier: web}\n  ports: [{port: 9100, targetPort: 9100}]\n',
+    ) +
     SVC('  name: no-selector\n  namespace: shop\n', '  ports: [{port: 9100, targetPort: 9100}]\n');
   const p = plan(text, { strategy: 'remap' });
-  assert.equal(edits(p).filter((e) => e.startsWith('Service')), [
-    'Service:spec.ports.0.targetPort=9101',
-    'Service:spec.ports.0+targetPort=9101',
-    'Service:metadata.annotations.prometheus.io/port=9101',
-  ]);
-  assert.equal(p.changes.filter((c) => c.change.obj.kind === 'Service').map((c) => c.change.obj.name), ['numeric', 'implicit', 'named']);
-  assert.equal(messages(p, 'info').filter((m) => m.includes('by name')), ['targetPort "metrics" of port 9100 follows the remapped port 9101 by name']);
+  assert.equal(
+    edits(p).filter((e) => e.startsWith('Service')),
+    [
+      'Service:spec.ports.0.targetPort=9101',
+      'Service:spec.ports.0+targetPort=9101',
+      'Service:metadata.annotations.prometheus.io/port=9101',
+    ],
+  );
+  assert.equal(
+    p.changes.filter((c) => c.change.obj.kind === 'Service').map((c) => c.change.obj.name),
+    ['numeric', 'implicit', 'named'],
+  );
+  assert.equal(
+    messages(p, 'info').filter((m) => m.includes('by name')),
+    ['targetPort "metrics" of port 9100 follows the remapped port 9101 by name'],
+  );
 });
 
 test.run();

@@ -15,7 +15,15 @@ import * as assert from 'uvu/assert';
 import { loadPolicy, type Policy } from '../src/policy.ts';
 import { transform, type TransformOutput } from '../src/transform.ts';
 import { policy as policyArb, resourceList, stream, type PolicySpec } from './helpers/arbitraries.ts';
-import { checkFidelity, commentMarks, identity, ownership, splitDocs, valueOf, withoutOwned } from './helpers/fidelity.ts';
+import {
+  checkFidelity,
+  commentMarks,
+  identity,
+  ownership,
+  splitDocs,
+  valueOf,
+  withoutOwned,
+} from './helpers/fidelity.ts';
 import { runCli } from './helpers/run.ts';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 100);
@@ -37,9 +45,14 @@ function run(text: string, spec: PolicySpec | undefined, file = 'input.yaml'): T
 }
 
 /** Every leaf of a value, by its path (JSON of the keys). */
-function flatten(v: unknown, path: (string | number)[] = [], out = new Map<string, { path: (string | number)[]; v: unknown }>()): Map<string, { path: (string | number)[]; v: unknown }> {
+function flatten(
+  v: unknown,
+  path: (string | number)[] = [],
+  out = new Map<string, { path: (string | number)[]; v: unknown }>(),
+): Map<string, { path: (string | number)[]; v: unknown }> {
   if (Array.isArray(v)) v.forEach((x, i) => flatten(x, [...path, i], out));
-  else if (typeof v === 'object' && v !== null && !(v instanceof Date)) for (const [k, x] of Object.entries(v)) flatten(x, [...path, k], out);
+  else if (typeof v === 'object' && v !== null && !(v instanceof Date))
+    for (const [k, x] of Object.entries(v)) flatten(x, [...path, k], out);
   else out.set(JSON.stringify(path), { path, v });
   return out;
 }
@@ -59,17 +72,22 @@ Fidelity('the same documents come out, in the same order, none added, none remov
   );
 });
 
-Fidelity('every document the policy does not select is byte-identical; selected ones keep every other value and every comment', () => {
-  fc.assert(
-    fc.property(stream, maybePolicy, (text, spec) => {
-      checkFidelity(ownership(spec?.doc), text, run(text, spec).output);
-    }),
-    params,
-  );
-});
+Fidelity(
+  'every document the policy does not select is byte-identical; selected ones keep every other value and every comment',
+  () => {
+    fc.assert(
+      fc.property(stream, maybePolicy, (text, spec) => {
+        checkFidelity(ownership(spec?.doc), text, run(text, spec).output);
+      }),
+      params,
+    );
+  },
+);
 
 Fidelity('a stream nobody needs to change comes out byte for byte (preset none, no rules)', () => {
-  const none: PolicySpec = { doc: { apiVersion: 'eksfit.dev/v1alpha1', kind: 'EksFitPolicy', spec: { preset: 'none' } } };
+  const none: PolicySpec = {
+    doc: { apiVersion: 'eksfit.dev/v1alpha1', kind: 'EksFitPolicy', spec: { preset: 'none' } },
+  };
   fc.assert(
     fc.property(stream, (text) => {
       assert.is(run(text, none).output, text);
@@ -132,7 +150,11 @@ Fidelity('several files: each keeps its documents, in order, joined by ---', () 
         texts.map((text, i) => ({ file: `f${i}.yaml`, text })),
         policy ? { policy } : {},
       ).output;
-      const ids = (t: string): unknown[] => splitDocs(t).map((d) => valueOf(d.replace(/^\uFEFF/, ''))).filter((v) => v !== null).map(identity);
+      const ids = (t: string): unknown[] =>
+        splitDocs(t)
+          .map((d) => valueOf(d.replace(/^\uFEFF/, '')))
+          .filter((v) => v !== null)
+          .map(identity);
       assert.equal(ids(out), texts.flatMap(ids), 'identities of the non-empty documents');
       assert.equal(commentMarks(out), texts.flatMap(commentMarks), 'comments');
     }),
@@ -140,47 +162,56 @@ Fidelity('several files: each keeps its documents, in order, joined by ---', () 
   );
 });
 
-Fidelity('a ResourceList: the same items in the same order, each unchanged outside the owned paths, every comment kept, results appended', () => {
-  fc.assert(
-    fc.property(resourceList, (rl) => {
-      const out = transform([{ file: '<stdin>', text: rl.text }]);
-      assert.is(out.mode, 'krm');
-      const docs = splitDocs(out.output);
-      assert.is(docs.length, 1, 'one document out');
-      const before = valueOf(rl.text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
-      const after = valueOf((docs[0] as string).replace(/^\uFEFF/, '')) as Record<string, unknown>;
-      const o = ownership(rl.policy);
-      const items = (v: Record<string, unknown>): unknown[] => (Array.isArray(v.items) ? v.items : []);
-      assert.is(items(after).length, rl.items, 'item count');
-      assert.equal(items(after).map(identity), items(before).map(identity), 'item identities');
-      items(before).forEach((item, i) => {
-        assert.ok(isDeepStrictEqual(withoutOwned(o, item), withoutOwned(o, items(after)[i])), `item ${i} changed outside the owned paths`);
-      });
-      const { items: _a, results: r0, ...restBefore } = before;
-      const { items: _b, results, ...restAfter } = after;
-      assert.ok(isDeepStrictEqual(restBefore, restAfter), 'apiVersion, kind and functionConfig unchanged');
-      assert.is(r0, undefined);
-      assert.is(Array.isArray(results) ? results.length : 0, out.results.length, 'one entry in results per result');
-      assert.equal(commentMarks(out.output), commentMarks(rl.text), 'comments');
-    }),
-    params,
-  );
-});
+Fidelity(
+  'a ResourceList: the same items in the same order, each unchanged outside the owned paths, every comment kept, results appended',
+  () => {
+    fc.assert(
+      fc.property(resourceList, (rl) => {
+        const out = transform([{ file: '<stdin>', text: rl.text }]);
+        assert.is(out.mode, 'krm');
+        const docs = splitDocs(out.output);
+        assert.is(docs.length, 1, 'one document out');
+        const before = valueOf(rl.text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
+        const after = valueOf((docs[0] as string).replace(/^\uFEFF/, '')) as Record<string, unknown>;
+        const o = ownership(rl.policy);
+        const items = (v: Record<string, unknown>): unknown[] => (Array.isArray(v.items) ? v.items : []);
+        assert.is(items(after).length, rl.items, 'item count');
+        assert.equal(items(after).map(identity), items(before).map(identity), 'item identities');
+        items(before).forEach((item, i) => {
+          assert.ok(
+            isDeepStrictEqual(withoutOwned(o, item), withoutOwned(o, items(after)[i])),
+            `item ${i} changed outside the owned paths`,
+          );
+        });
+        const { items: _a, results: r0, ...restBefore } = before;
+        const { items: _b, results, ...restAfter } = after;
+        assert.ok(isDeepStrictEqual(restBefore, restAfter), 'apiVersion, kind and functionConfig unchanged');
+        assert.is(r0, undefined);
+        assert.is(Array.isArray(results) ? results.length : 0, out.results.length, 'one entry in results per result');
+        assert.equal(commentMarks(out.output), commentMarks(rl.text), 'comments');
+      }),
+      params,
+    );
+  },
+);
 
-Fidelity('the CLI: exit 0 prints exactly the transform output; otherwise nothing on stdout; never a stack trace', async () => {
-  await fc.assert(
-    fc.asyncProperty(stream, (text) => {
-      return runCli([], text).then((r) => {
-        const expected = run(text, undefined, '<stdin>');
-        const errors = expected.results.some((x) => x.severity === 'error');
-        assert.is(r.code, errors ? 1 : 0, r.stderr);
-        assert.is(r.stdout, errors ? '' : expected.output);
-        assert.not.match(r.stderr, /\n\s+at /, 'stack trace on stderr');
-      });
-    }),
-    { ...params, numRuns: Math.max(10, Math.floor(RUNS / 3)) },
-  );
-});
+Fidelity(
+  'the CLI: exit 0 prints exactly the transform output; otherwise nothing on stdout; never a stack trace',
+  async () => {
+    await fc.assert(
+      fc.asyncProperty(stream, (text) => {
+        return runCli([], text).then((r) => {
+          const expected = run(text, undefined, '<stdin>');
+          const errors = expected.results.some((x) => x.severity === 'error');
+          assert.is(r.code, errors ? 1 : 0, r.stderr);
+          assert.is(r.stdout, errors ? '' : expected.output);
+          assert.not.match(r.stderr, /\n\s+at /, 'stack trace on stderr');
+        });
+      }),
+      { ...params, numRuns: Math.max(10, Math.floor(RUNS / 3)) },
+    );
+  },
+);
 
 Fidelity.run();
 
@@ -198,7 +229,11 @@ function found(name: string, input: string, spec: PolicySpec | undefined, expect
   Found(name, () => {
     const { output: out, results } = run(input, spec);
     assert.fixture(out, expected);
-    if (warning) assert.ok(results.some((r) => r.severity === 'warning' && warning.test(r.message)), `a warning matching ${warning}`);
+    if (warning)
+      assert.ok(
+        results.some((r) => r.severity === 'warning' && warning.test(r.message)),
+        `a warning matching ${warning}`,
+      );
     checkFidelity(ownership(spec?.doc), input, out);
     assert.is(run(out, spec).output, out, 'idempotent');
   });
@@ -289,9 +324,21 @@ spec:
       - name: app
   x-copy: *ann
 `;
-found('a node repeated by a YAML alias is left unchanged (the alias would change too)', repeated, undefined, repeated, /YAML alias \*ann/);
+found(
+  'a node repeated by a YAML alias is left unchanged (the alias would change too)',
+  repeated,
+  undefined,
+  repeated,
+  /YAML alias \*ann/,
+);
 const repeatedNull = repeated.replace('annotations: &ann\n        team: a', 'annotations: &ann ~');
-found('a null value repeated by a YAML alias is left unchanged', repeatedNull, undefined, repeatedNull, /YAML alias \*ann/);
+found(
+  'a null value repeated by a YAML alias is left unchanged',
+  repeatedNull,
+  undefined,
+  repeatedNull,
+  /YAML alias \*ann/,
+);
 
 const emptyEnv = (value: string): string => `apiVersion: v1
 kind: Pod
@@ -402,7 +449,12 @@ kind: ConfigMap
 metadata:
   name: !e!name web
 `;
-found('%YAML and %TAG directives stay with the document they open', directives(''), undefined, directives('\n  annotations:\n    eks.tke.cloud.tencent.com/ipvs-udp-timeout: "120s"'));
+found(
+  '%YAML and %TAG directives stay with the document they open',
+  directives(''),
+  undefined,
+  directives('\n  annotations:\n    eks.tke.cloud.tencent.com/ipvs-udp-timeout: "120s"'),
+);
 
 found(
   'entries added after keys with an anchor or a tag start where those properties start',
@@ -411,7 +463,8 @@ found(
   '&a apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - !!str name: istio-proxy\nmetadata:\n  annotations:\n    eks.tke.cloud.tencent.com/ipvs-udp-timeout: "120s"\n',
 );
 
-const keptTail = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: istio-proxy\n  x-extra:\n    a: >+\n      first line\n      ';
+const keptTail =
+  'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: istio-proxy\n  x-extra:\n    a: >+\n      first line\n      ';
 found(
   'a document that ends inside a block scalar keeping its line breaks, with no line break of its own, is left unchanged',
   keptTail,
@@ -428,7 +481,8 @@ found(
 );
 
 const flowSpec = (spec: string): string => `apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: ${spec}\n`;
-const placed = 'nodeSelector: {node.kubernetes.io/instance-type: "eklet"}, tolerations: [{key: "eks.tke.cloud.tencent.com/eklet", operator: "Exists", effect: "NoSchedule"}]';
+const placed =
+  'nodeSelector: {node.kubernetes.io/instance-type: "eklet"}, tolerations: [{key: "eks.tke.cloud.tencent.com/eklet", operator: "Exists", effect: "NoSchedule"}]';
 found(
   'two entries added to one empty flow mapping are separated by a comma',
   flowSpec('{}'),
@@ -447,28 +501,42 @@ Found.run();
 /** Joining files: what the several-files property found in src/transform.ts (fixed in 54c9914). */
 const Join = suite('joining files');
 
-Join('a later file that starts with a byte-order mark keeps its first key (the BOM is dropped when files are joined)', () => {
-  const out = transform([
-    { file: 'a.yaml', text: POD_A },
-    { file: 'b.yaml', text: `\uFEFF${POD_A}` },
-  ]).output;
-  assert.equal(splitDocs(out).map((d) => identity(valueOf(d.replace(/^\uFEFF/, '')))), [identity(valueOf(POD_A)), identity(valueOf(POD_A))]);
-});
+Join(
+  'a later file that starts with a byte-order mark keeps its first key (the BOM is dropped when files are joined)',
+  () => {
+    const out = transform([
+      { file: 'a.yaml', text: POD_A },
+      { file: 'b.yaml', text: `\uFEFF${POD_A}` },
+    ]).output;
+    assert.equal(
+      splitDocs(out).map((d) => identity(valueOf(d.replace(/^\uFEFF/, '')))),
+      [identity(valueOf(POD_A)), identity(valueOf(POD_A))],
+    );
+  },
+);
 
-Join('a later file that starts with %YAML is joined with ... (a directive cannot follow a document without one)', () => {
-  const out = transform([
-    { file: 'a.yaml', text: POD_A },
-    { file: 'b.yaml', text: `%YAML 1.1\n---\n${POD_A}` },
-  ]).output;
-  assert.equal(splitDocs(out).map((d) => identity(valueOf(d))), [identity(valueOf(POD_A)), identity(valueOf(POD_A))]);
-});
+Join(
+  'a later file that starts with %YAML is joined with ... (a directive cannot follow a document without one)',
+  () => {
+    const out = transform([
+      { file: 'a.yaml', text: POD_A },
+      { file: 'b.yaml', text: `%YAML 1.1\n---\n${POD_A}` },
+    ]).output;
+    assert.equal(
+      splitDocs(out).map((d) => identity(valueOf(d))),
+      [identity(valueOf(POD_A)), identity(valueOf(POD_A))],
+    );
+  },
+);
 
 Join('a later file whose %YAML directive follows comments is joined with ... too', () => {
   const out = transform([
     { file: 'a.yaml', text: POD_A },
     { file: 'b.yaml', text: `# a comment\n\n%YAML 1.1\n---\n${POD_A}` },
   ]).output;
-  const docs = splitDocs(out).map((d) => valueOf(d)).filter((v) => v !== null);
+  const docs = splitDocs(out)
+    .map((d) => valueOf(d))
+    .filter((v) => v !== null);
   assert.equal(docs.map(identity), [identity(valueOf(POD_A)), identity(valueOf(POD_A))]);
   assert.match(out, /# a comment\n/);
 });

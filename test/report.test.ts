@@ -3,17 +3,33 @@ import * as assert from 'uvu/assert';
 import { changeLabel, formatJson, formatReport, isChange, totalLine } from '../src/report.ts';
 import { result, type Subject } from '../src/results.ts';
 
-const web: Subject = { ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop' }, file: { path: 'app.yaml', index: 1 } };
+const web: Subject = {
+  ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop' },
+  file: { path: 'app.yaml', index: 1 },
+};
 const svc: Subject = { ref: { apiVersion: 'v1', kind: 'Service', name: 'web' } };
 const ann = 'spec.template.metadata.annotations["eks.tke.cloud.tencent.com/metrics-port"]';
 
-const set = result('info', web, 'set Pod annotation eks.tke.cloud.tencent.com/metrics-port: "9110"', { field: { path: ann, proposedValue: '9110' }, tags: { rule: 'r' } });
-const kept = result('info', web, 'kept existing Pod annotation x: "1" (rule "r" wants "2"; set overwrite: true to replace it)', { field: { path: ann, currentValue: '1' }, tags: { rule: 'r' } });
-const override = result('info', web, 'rule "b" overrides x="1" of rule "a" with "2"', { field: { path: ann, currentValue: '1' }, tags: { rule: 'b' } });
+const set = result('info', web, 'set Pod annotation eks.tke.cloud.tencent.com/metrics-port: "9110"', {
+  field: { path: ann, proposedValue: '9110' },
+  tags: { rule: 'r' },
+});
+const kept = result(
+  'info',
+  web,
+  'kept existing Pod annotation x: "1" (rule "r" wants "2"; set overwrite: true to replace it)',
+  { field: { path: ann, currentValue: '1' }, tags: { rule: 'r' } },
+);
+const override = result('info', web, 'rule "b" overrides x="1" of rule "a" with "2"', {
+  field: { path: ann, currentValue: '1' },
+  tags: { rule: 'b' },
+});
 const warn = result('warning', web, 'hostNetwork is true: remove it', { tags: { check: 'hostNetwork' } });
 const err = result('error', svc, 'Service type is NodePort: use ClusterIP', { tags: { check: 'nodePort' } });
 const quota = result('warning', undefined, 'the input runs up to 300 Pods', { tags: { check: 'podsPerCluster' } });
-const unmatched = result('warning', undefined, 'rule "x" matched no workload', { tags: { rule: 'x', check: 'unmatchedRule' } });
+const unmatched = result('warning', undefined, 'rule "x" matched no workload', {
+  tags: { rule: 'x', check: 'unmatchedRule' },
+});
 
 const change = suite('isChange');
 
@@ -30,7 +46,10 @@ const label = suite('changeLabel');
 label('names an annotation without its prefix, or the field', () => {
   assert.is(changeLabel(ann), 'metrics-port');
   assert.is(changeLabel('spec.template.spec.nodeSelector["node.kubernetes.io/instance-type"]'), 'nodeSelector');
-  assert.is(changeLabel('spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution'), 'nodeAffinity');
+  assert.is(
+    changeLabel('spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution'),
+    'nodeAffinity',
+  );
   assert.is(changeLabel('spec.template.spec.tolerations'), 'tolerations');
   assert.is(changeLabel('spec.template.spec.containers[0].ports[1].containerPort'), 'containerPort');
   assert.is(changeLabel('spec.ports[0].targetPort'), 'targetPort');
@@ -89,7 +108,11 @@ total('says what happened, or with --check what would', () => {
 const json = suite('formatJson');
 
 json('the results in KRM shape with a summary', () => {
-  const out = JSON.parse(formatJson([set, kept, warn], true)) as { changed: boolean; summary: Record<string, number>; results: unknown[] };
+  const out = JSON.parse(formatJson([set, kept, warn], true)) as {
+    changed: boolean;
+    summary: Record<string, number>;
+    results: unknown[];
+  };
   assert.is(out.changed, true);
   assert.equal(out.summary, { changes: 1, error: 0, warning: 1, info: 2 });
   assert.equal(out.results, JSON.parse(JSON.stringify([set, kept, warn])));

@@ -3,11 +3,16 @@ import * as assert from 'uvu/assert';
 import { globMatch, matchesLabels, parseLabelSelector } from '../src/selector.ts';
 
 const parse = suite('parseLabelSelector');
-const pass = (text: string, expected: unknown) => parse(`parses ${JSON.stringify(text)}`, () => assert.equal(parseLabelSelector(text), expected));
-const fail = (text: string, message: string) => parse(`refuses ${JSON.stringify(text)}`, () => assert.throws(() => parseLabelSelector(text), message));
+const pass = (text: string, expected: unknown) =>
+  parse(`parses ${JSON.stringify(text)}`, () => assert.equal(parseLabelSelector(text), expected));
+const fail = (text: string, message: string) =>
+  parse(`refuses ${JSON.stringify(text)}`, () => assert.throws(() => parseLabelSelector(text), message));
 
 pass('app=web', { matchLabels: { app: 'web' } });
-pass('app==web,tier!=db', { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }] });
+pass('app==web,tier!=db', {
+  matchLabels: { app: 'web' },
+  matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }],
+});
 pass('tier in (a, b),env notin (dev)', {
   matchExpressions: [
     { key: 'tier', operator: 'In', values: ['a', 'b'] },
@@ -35,7 +40,9 @@ match('every requirement must hold', () => {
   assert.not.ok(matchesLabels(sel, { app: 'web', tier: 'a', legacy: '' }));
   assert.not.ok(matchesLabels(sel, { tier: 'a' }));
 });
-match('NotIn matches when the key is absent', () => assert.ok(matchesLabels(parseLabelSelector('env notin (dev)'), {})));
+match('NotIn matches when the key is absent', () =>
+  assert.ok(matchesLabels(parseLabelSelector('env notin (dev)'), {})),
+);
 match.run();
 
 const glob = suite('globMatch');

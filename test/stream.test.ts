@@ -30,7 +30,13 @@ split('keeps a BOM, CRLF and a missing final newline', () => {
 
 split('records file, line and index', () => {
   const segs = splitSegments('a: 1\n---\nb: 2\n', 'f.yaml');
-  assert.equal(segs.map((s) => [s.file, s.line, s.index]), [['f.yaml', 0, 0], ['f.yaml', 1, 1]]);
+  assert.equal(
+    segs.map((s) => [s.file, s.line, s.index]),
+    [
+      ['f.yaml', 0, 0],
+      ['f.yaml', 1, 1],
+    ],
+  );
 });
 
 split('empty input gives no segment', () => {
@@ -84,7 +90,10 @@ decode('refuses invalid UTF-8 with its position', () => {
 });
 
 decode('refuses binary input', () => {
-  assert.throws(() => decodeUtf8(new Uint8Array([0x61, 0, 0x62]), 'b'), (e: unknown) => e instanceof InputError);
+  assert.throws(
+    () => decodeUtf8(new Uint8Array([0x61, 0, 0x62]), 'b'),
+    (e: unknown) => e instanceof InputError,
+  );
 });
 
 decode('keeps a BOM', () => {

@@ -28,7 +28,10 @@ const details = await fc.check(fc.asyncProperty(fuzzInput, fuzzOne), {
 });
 
 const took = ((performance.now() - started) / 1000).toFixed(1);
-const seen = [...exits].sort(([a], [b]) => a - b).map(([code, n]) => (code < 0 ? `ignored (FUZZ_IGNORE): ${n}` : `exit ${code}: ${n}`)).join(', ');
+const seen = [...exits]
+  .sort(([a], [b]) => a - b)
+  .map(([code, n]) => (code < 0 ? `ignored (FUZZ_IGNORE): ${n}` : `exit ${code}: ${n}`))
+  .join(', ');
 console.log(`fuzz: ${details.numRuns} cases in ${took} s (seed ${details.seed}); ${seen}`);
 if (details.failed) {
   const example = details.counterexample?.[0] as FuzzCase | undefined;

@@ -22,7 +22,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { policy as policyArb, stream } from '../helpers/arbitraries.ts';
-import { commentMarks, identity, isRecord, maySelect, ownership, splitDocs, withoutOwned, type Ownership } from '../helpers/fidelity.ts';
+import {
+  commentMarks,
+  identity,
+  isRecord,
+  maySelect,
+  ownership,
+  splitDocs,
+  withoutOwned,
+  type Ownership,
+} from '../helpers/fidelity.ts';
 import { runCli, type RunOutput } from '../helpers/run.ts';
 import { parseDocument } from 'yaml';
 
@@ -34,7 +43,8 @@ function fixtureSeeds(): string[] {
   for (const dir of readdirSync(FIXTURES).sort()) {
     const d = join(FIXTURES, dir);
     for (const name of readdirSync(d).sort()) {
-      if (name === 'input.yaml' || (dir.startsWith('hostile-input') && name.endsWith('.yaml'))) out.push(readFileSync(join(d, name), 'utf8'));
+      if (name === 'input.yaml' || (dir.startsWith('hostile-input') && name.endsWith('.yaml')))
+        out.push(readFileSync(join(d, name), 'utf8'));
     }
   }
   return out;
@@ -44,10 +54,54 @@ const SEEDS = fixtureSeeds();
 
 /** Fragments that make YAML interesting when spliced in. */
 const TOKENS = [
-  ': ', '- ', '---\n', '...\n', '--- # c\n', '&a ', '*a', '<<: *a\n', '!!str ', '!!binary ', '!e!x ', '"', "'", '{', '}', '[', ']', ',', '\t', '\r\n', '\n', '# c\n',
-  '|\n', '|-\n', '>+\n', '? ', '%YAML 1.1\n', '%TAG !e! tag:e,2000:\n', '\uFEFF', 'yes', '0755', '~', 'null', '1e3', '9100', '50051', 'istio-proxy',
-  'sidecar.istio.io/inject: "true"\n', 'containerPort: 9100\n', 'kind: Pod\n', 'kind: ResourceList\n', 'items:\n', 'annotations:\n', 'template:\n',
-  'eks.tke.cloud.tencent.com/metrics-port: "9110"\n', '日本', '🚀', 'é',
+  ': ',
+  '- ',
+  '---\n',
+  '...\n',
+  '--- # c\n',
+  '&a ',
+  '*a',
+  '<<: *a\n',
+  '!!str ',
+  '!!binary ',
+  '!e!x ',
+  '"',
+  "'",
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  '\t',
+  '\r\n',
+  '\n',
+  '# c\n',
+  '|\n',
+  '|-\n',
+  '>+\n',
+  '? ',
+  '%YAML 1.1\n',
+  '%TAG !e! tag:e,2000:\n',
+  '\uFEFF',
+  'yes',
+  '0755',
+  '~',
+  'null',
+  '1e3',
+  '9100',
+  '50051',
+  'istio-proxy',
+  'sidecar.istio.io/inject: "true"\n',
+  'containerPort: 9100\n',
+  'kind: Pod\n',
+  'kind: ResourceList\n',
+  'items:\n',
+  'annotations:\n',
+  'template:\n',
+  'eks.tke.cloud.tencent.com/metrics-port: "9110"\n',
+  '日本',
+  '🚀',
+  'é',
 ].map((t) => new TextEncoder().encode(t));
 
 /** One mutation of a byte string; positions are fractions of its length. */
@@ -65,7 +119,14 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('flip' as const), at: fraction, byte: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ op: fc.constant('delete' as const), at: fraction, len: fc.integer({ min: 1, max: 40 }) }),
   fc.record({ op: fc.constant('duplicate' as const), at: fraction, len: fc.integer({ min: 1, max: 200 }) }),
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('insert' as const), at: fraction, token: fc.integer({ min: 0, max: TOKENS.length - 1 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('insert' as const),
+      at: fraction,
+      token: fc.integer({ min: 0, max: TOKENS.length - 1 }),
+    }),
+  },
   fc.record({ op: fc.constant('indent' as const), at: fraction, by: fc.integer({ min: -4, max: 4 }) }),
   fc.record({ op: fc.constant('truncate' as const), at: fraction }),
 );
@@ -128,11 +189,19 @@ export interface FuzzCase {
 /** Generated or fixture seeds, mutated 0 to 6 times; sometimes plain random bytes. */
 export const fuzzInput: fc.Arbitrary<FuzzCase> = fc.record({
   input: fc.oneof(
-    { weight: 8, arbitrary: fc.tuple(fc.oneof(stream, fc.constantFrom(...SEEDS)), fc.array(mutation, { maxLength: 6 })).map(([text, ms]) => mutate(new TextEncoder().encode(text), ms)) },
+    {
+      weight: 8,
+      arbitrary: fc
+        .tuple(fc.oneof(stream, fc.constantFrom(...SEEDS)), fc.array(mutation, { maxLength: 6 }))
+        .map(([text, ms]) => mutate(new TextEncoder().encode(text), ms)),
+    },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).map((s) => new TextEncoder().encode(s)) },
   ),
-  policy: fc.option(policyArb.map((p) => p.doc), { freq: 3, nil: undefined }),
+  policy: fc.option(
+    policyArb.map((p) => p.doc),
+    { freq: 3, nil: undefined },
+  ),
 });
 
 /** Where policies are written for `-c`, one file per distinct policy. */
@@ -180,7 +249,8 @@ async function check({ input, policy }: FuzzCase): Promise<void> {
   }
   exits.set(r.code, (exits.get(r.code) ?? 0) + 1);
   if (![0, 1, 2].includes(r.code)) throw new Error(`exit ${r.code}:\n${r.stderr}`);
-  if (/^\s+at .+[(:]/m.test(r.stderr) || /internal error/.test(r.stderr)) throw new Error(`stack trace or internal error on stderr:\n${r.stderr}`);
+  if (/^\s+at .+[(:]/m.test(r.stderr) || /internal error/.test(r.stderr))
+    throw new Error(`stack trace or internal error on stderr:\n${r.stderr}`);
   const out = r.stdout === '' ? undefined : tryValue(r.stdout);
   const krm = out !== undefined && isRecord(out.value) && out.value.kind === 'ResourceList';
   if (r.code !== 0) {
@@ -189,13 +259,17 @@ async function check({ input, policy }: FuzzCase): Promise<void> {
   }
   if (krm) {
     // A ResourceList: the properties suite checks its items; here it must at least read back.
-    if (splitDocs(r.stdout).filter((d) => tryValue(d)?.value != null).length !== 1) throw new Error(`ResourceList output does not read back:\n${r.stdout.slice(0, 2000)}`);
+    if (splitDocs(r.stdout).filter((d) => tryValue(d)?.value != null).length !== 1)
+      throw new Error(`ResourceList output does not read back:\n${r.stdout.slice(0, 2000)}`);
     return;
   }
   const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(input);
   checkOutput(ownership(policy), text, r.stdout);
   const again = await runCli(args, r.stdout);
-  if (again.code !== 0 || again.stdout !== r.stdout) throw new Error(`second run: exit ${again.code}, output ${again.stdout === r.stdout ? 'same' : 'different'}\n${again.stderr}`);
+  if (again.code !== 0 || again.stdout !== r.stdout)
+    throw new Error(
+      `second run: exit ${again.code}, output ${again.stdout === r.stdout ? 'same' : 'different'}\n${again.stderr}`,
+    );
 }
 
 /** A document's value, or undefined when it does not parse. */
@@ -224,7 +298,8 @@ function checkOutput(o: Ownership, input: string, output: string): void {
     if (!vb) throw new Error(`document ${i}: the output does not parse`);
     if (!isDeepStrictEqual(identity(va.value), identity(vb.value))) throw new Error(`document ${i}: identity changed`);
     if (!maySelect(o, va.value)) throw new Error(`document ${i} is not selected, yet it changed`);
-    if (!isDeepStrictEqual(withoutOwned(o, va.value), withoutOwned(o, vb.value))) throw new Error(`document ${i}: a value outside the owned paths changed`);
+    if (!isDeepStrictEqual(withoutOwned(o, va.value), withoutOwned(o, vb.value)))
+      throw new Error(`document ${i}: a value outside the owned paths changed`);
     if (!isDeepStrictEqual(commentMarks(a), commentMarks(b))) throw new Error(`document ${i}: comments changed`);
   });
 }

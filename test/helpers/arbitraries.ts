@@ -43,12 +43,17 @@ export const map = (entries: readonly (readonly [string, SVal] | undefined | fal
 export const seq = (items: readonly SVal[]): SVal => ({ s: 'seq', items });
 
 /** An optional entry: `[key, value]` or nothing. */
-const opt = <T>(arb: fc.Arbitrary<T>, freq = 2): fc.Arbitrary<T | undefined> => fc.option(arb, { freq, nil: undefined });
-const entry = (key: string, v: SVal | undefined): readonly [string, SVal] | undefined => (v === undefined ? undefined : [key, v]);
+const opt = <T>(arb: fc.Arbitrary<T>, freq = 2): fc.Arbitrary<T | undefined> =>
+  fc.option(arb, { freq, nil: undefined });
+const entry = (key: string, v: SVal | undefined): readonly [string, SVal] | undefined =>
+  v === undefined ? undefined : [key, v];
 
 /** `arb` with probability `p`, else undefined. */
 function sometimes<T>(arb: fc.Arbitrary<T>, p: number): fc.Arbitrary<T | undefined> {
-  return fc.oneof({ weight: Math.round(p * 100), arbitrary: arb }, { weight: Math.round((1 - p) * 100), arbitrary: fc.constant(undefined) });
+  return fc.oneof(
+    { weight: Math.round(p * 100), arbitrary: arb },
+    { weight: Math.round((1 - p) * 100), arbitrary: fc.constant(undefined) },
+  );
 }
 
 /** An object without its undefined fields. */
@@ -61,18 +66,81 @@ function defined<T extends Record<string, unknown>>(r: T): Partial<T> {
 
 /** Strings YAML 1.1 reads as something else when plain: booleans, octal, floats, null, sexagesimal, timestamps. */
 export const AMBIGUOUS = [
-  'yes', 'no', 'on', 'off', 'y', 'n', 'Yes', 'NO', 'On', 'OFF', 'true', 'False', 'null', 'Null', '~',
-  '0755', '0o755', '0x1F', '1e3', '1E-3', '1_000', '12:30:00', '2001-12-14', '.inf', '-.Inf', '.NaN',
-  '+12', '-0', '0', '3.14', '123456789012345678901234567890', '9007199254740993',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  'n',
+  'Yes',
+  'NO',
+  'On',
+  'OFF',
+  'true',
+  'False',
+  'null',
+  'Null',
+  '~',
+  '0755',
+  '0o755',
+  '0x1F',
+  '1e3',
+  '1E-3',
+  '1_000',
+  '12:30:00',
+  '2001-12-14',
+  '.inf',
+  '-.Inf',
+  '.NaN',
+  '+12',
+  '-0',
+  '0',
+  '3.14',
+  '123456789012345678901234567890',
+  '9007199254740993',
 ] as const;
 
 /** Text that is tricky in other ways: non-ASCII, indicators in the middle, quotes, escapes. */
 const TRICKY_TEXT = [
-  'héllo wörld', '日本語のテキスト', 'emoji 🚀✨', 'עברית', 'e\u0301 combining', 'Ünïcødé', 'a#b', 'a: b', 'a:b', 'key=value',
-  "it's", 'say "hi"', 'tab\there', 'line\nbreak', 'back\\slash', '- dash', '? question', '[not, a, list]', '{not: a map}',
-  '*star', '&amp', '!bang', '%percent', '@at', '`tick`', '|pipe', '>gt', ' leading space', 'trailing space ', '',
-  '--- not a marker', '... not an end', '#not-a-comment', 'http://example.com/a?b=c#frag', 'C:\\Windows', '\u00a0nbsp',
-  '\u2028line sep', 'zero\u200bwidth', 'x'.repeat(200),
+  'héllo wörld',
+  '日本語のテキスト',
+  'emoji 🚀✨',
+  'עברית',
+  'e\u0301 combining',
+  'Ünïcødé',
+  'a#b',
+  'a: b',
+  'a:b',
+  'key=value',
+  "it's",
+  'say "hi"',
+  'tab\there',
+  'line\nbreak',
+  'back\\slash',
+  '- dash',
+  '? question',
+  '[not, a, list]',
+  '{not: a map}',
+  '*star',
+  '&amp',
+  '!bang',
+  '%percent',
+  '@at',
+  '`tick`',
+  '|pipe',
+  '>gt',
+  ' leading space',
+  'trailing space ',
+  '',
+  '--- not a marker',
+  '... not an end',
+  '#not-a-comment',
+  'http://example.com/a?b=c#frag',
+  'C:\\Windows',
+  '\u00a0nbsp',
+  '\u2028line sep',
+  'zero\u200bwidth',
+  'x'.repeat(200),
 ] as const;
 
 const WORD = fc.stringMatching(/^[a-z][a-z0-9-]{0,11}$/);
@@ -89,16 +157,43 @@ export const anyString: fc.Arbitrary<string> = fc.oneof(
 export const anyScalar: fc.Arbitrary<SVal> = fc.oneof(
   { weight: 4, arbitrary: anyString.map(str) },
   { weight: 2, arbitrary: fc.constantFrom(...AMBIGUOUS).map((src): SVal => ({ s: 'raw', src })) },
-  { weight: 1, arbitrary: fc.oneof(fc.integer({ min: -1000, max: 70000 }), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 })).map((n) => num(n)) },
-  { weight: 1, arbitrary: fc.constantFrom('123456789012345678901234567890', '-9223372036854775809', '18446744073709551616', '1e400').map(num) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .oneof(
+        fc.integer({ min: -1000, max: 70000 }),
+        fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }),
+      )
+      .map((n) => num(n)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom('123456789012345678901234567890', '-9223372036854775809', '18446744073709551616', '1e400')
+      .map(num),
+  },
   { weight: 1, arbitrary: fc.boolean().map((v): SVal => ({ s: 'bool', v })) },
   { weight: 1, arbitrary: fc.constant<SVal>({ s: 'null' }) },
 );
 
 const BLOCK_LINES = [
-  'first line', 'second: line', '- not an item', '# not a comment', '  more indented', '', '   ', '--- inside a block scalar',
-  '... also inside', 'ünïcødé 日本 🚀', '{"json": [1, 2]}', '%not-a-directive', 'tab\tinside', "quote ' and \"", 'trailing spaces   ',
-  'server { listen 9100; }', 'key: "yes"',
+  'first line',
+  'second: line',
+  '- not an item',
+  '# not a comment',
+  '  more indented',
+  '',
+  '   ',
+  '--- inside a block scalar',
+  '... also inside',
+  'ünïcødé 日本 🚀',
+  '{"json": [1, 2]}',
+  '%not-a-directive',
+  'tab\tinside',
+  'quote \' and "',
+  'trailing spaces   ',
+  'server { listen 9100; }',
+  'key: "yes"',
 ];
 
 /** Multi-line text written as a block scalar (`|`, `|-`, `|+`, `>`, `>-`, `>+`). */
@@ -122,7 +217,15 @@ export const anyValue: fc.Arbitrary<SVal> = fc.letrec<{ value: SVal }>((tie) => 
     { depthSize: 'small', withCrossShrink: true },
     { weight: 4, arbitrary: anyScalar },
     { weight: 1, arbitrary: blockText },
-    { weight: 1, arbitrary: fc.array(fc.tuple(fc.oneof(WORD, fc.constantFrom('yes', 'on', '0755', 'ünï', 'a b', 'x.y/z', '1')), tie('value')), { maxLength: 4 }).map(uniqueMap) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .array(
+          fc.tuple(fc.oneof(WORD, fc.constantFrom('yes', 'on', '0755', 'ünï', 'a b', 'x.y/z', '1')), tie('value')),
+          { maxLength: 4 },
+        )
+        .map(uniqueMap),
+    },
     { weight: 1, arbitrary: fc.array(tie('value'), { maxLength: 4 }).map(seq) },
   ),
 })).value;
@@ -173,8 +276,20 @@ const annotations: fc.Arbitrary<SVal | undefined> = fc.oneof(
     arbitrary: fc
       .array(
         fc.oneof(
-          fc.tuple(fc.constantFrom(`${EKS}ipvs-udp-timeout`, `${EKS}ipvs-tcp-timeout`, `${EKS}metrics-port`), fc.constantFrom<SVal>(str('60s'), str('9111'), num(9111))),
-          fc.tuple(fc.constantFrom('prometheus.io/port', 'prometheus.io/scrape', 'sidecar.istio.io/inject', 'checksum/config', 'ünï/x'), anyScalar),
+          fc.tuple(
+            fc.constantFrom(`${EKS}ipvs-udp-timeout`, `${EKS}ipvs-tcp-timeout`, `${EKS}metrics-port`),
+            fc.constantFrom<SVal>(str('60s'), str('9111'), num(9111)),
+          ),
+          fc.tuple(
+            fc.constantFrom(
+              'prometheus.io/port',
+              'prometheus.io/scrape',
+              'sidecar.istio.io/inject',
+              'checksum/config',
+              'ünï/x',
+            ),
+            anyScalar,
+          ),
           fc.tuple(WORD, anyScalar),
         ),
         { minLength: 1, maxLength: 4 },
@@ -213,8 +328,20 @@ const containerPort: fc.Arbitrary<SVal> = fc
   );
 
 const probe: fc.Arbitrary<SVal> = fc
-  .tuple(fc.constantFrom('httpGet', 'tcpSocket', 'grpc'), fc.oneof(portNumber.map((n) => num(n)), fc.constant(str('metrics'))), opt(anyValue, 1))
-  .map(([kind, port, extra]) => map([[kind, map([['port', port], kind === 'httpGet' && ['path', str('/healthz')]])], entry('periodSeconds', extra === undefined ? undefined : num(10))]));
+  .tuple(
+    fc.constantFrom('httpGet', 'tcpSocket', 'grpc'),
+    fc.oneof(
+      portNumber.map((n) => num(n)),
+      fc.constant(str('metrics')),
+    ),
+    opt(anyValue, 1),
+  )
+  .map(([kind, port, extra]) =>
+    map([
+      [kind, map([['port', port], kind === 'httpGet' && ['path', str('/healthz')]])],
+      entry('periodSeconds', extra === undefined ? undefined : num(10)),
+    ]),
+  );
 
 const container: fc.Arbitrary<SVal> = fc
   .record(
@@ -222,10 +349,21 @@ const container: fc.Arbitrary<SVal> = fc
       name: fc.constantFrom('app', 'istio-proxy', 'sidecar', 'exporter', 'ünï'),
       image: fc.constantFrom('nginx:1.27', 'registry.example.com/app@sha256:abc', 'busybox'),
       ports: fc.array(containerPort, { maxLength: 3 }),
-      args: fc.array(fc.oneof(fc.constantFrom('--port=9100', '--listen=:9100', '-p', '9100', '--web.listen-address=0.0.0.0:9100', '91000'), anyString), { maxLength: 3 }),
+      args: fc.array(
+        fc.oneof(
+          fc.constantFrom('--port=9100', '--listen=:9100', '-p', '9100', '--web.listen-address=0.0.0.0:9100', '91000'),
+          anyString,
+        ),
+        { maxLength: 3 },
+      ),
       command: fc.array(fc.constantFrom('/bin/app', 'serve', '--port', '9100'), { minLength: 1, maxLength: 3 }),
       env: fc.array(
-        fc.record({ name: fc.constantFrom('PORT', 'LOG', 'ünï'), value: anyScalar }).map((e) => map([['name', str(e.name)], ['value', e.value]])),
+        fc.record({ name: fc.constantFrom('PORT', 'LOG', 'ünï'), value: anyScalar }).map((e) =>
+          map([
+            ['name', str(e.name)],
+            ['value', e.value],
+          ]),
+        ),
         { maxLength: 2 },
       ),
       livenessProbe: probe,
@@ -260,9 +398,29 @@ const podSpec: fc.Arbitrary<SVal> = fc
     {
       containers: fc.array(container, { minLength: 1, maxLength: 3 }),
       initContainers: fc.array(container, { minLength: 1, maxLength: 1 }),
-      nodeSelector: fc.constantFrom<SVal>(map([['disktype', str('ssd')]]), map([['node.kubernetes.io/instance-type', str('eklet')]]), map([])),
-      tolerations: fc.constantFrom<SVal>(seq([]), seq([map([['key', str('dedicated')], ['operator', str('Exists')]])])),
-      affinity: fc.constant<SVal>(nodeAffinity([map([['key', str('zone')], ['operator', str('In')], ['values', seq([str('a')])]])])),
+      nodeSelector: fc.constantFrom<SVal>(
+        map([['disktype', str('ssd')]]),
+        map([['node.kubernetes.io/instance-type', str('eklet')]]),
+        map([]),
+      ),
+      tolerations: fc.constantFrom<SVal>(
+        seq([]),
+        seq([
+          map([
+            ['key', str('dedicated')],
+            ['operator', str('Exists')],
+          ]),
+        ]),
+      ),
+      affinity: fc.constant<SVal>(
+        nodeAffinity([
+          map([
+            ['key', str('zone')],
+            ['operator', str('In')],
+            ['values', seq([str('a')])],
+          ]),
+        ]),
+      ),
       hostNetwork: fc.boolean().map((v): SVal => ({ s: 'bool', v })),
       extra: anyValue,
     },
@@ -326,29 +484,63 @@ export const workload: fc.Arbitrary<SVal> = fc
     replicas: opt(fc.integer({ min: 0, max: 500 })),
     sharing: fc.oneof(
       { weight: 12, arbitrary: fc.constant<Sharing>('none') },
-      { weight: 1, arbitrary: fc.constantFrom<Sharing>('labels', 'annotations', 'merge', 'repeated-template-annotations', 'repeated-tolerations') },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom<Sharing>(
+          'labels',
+          'annotations',
+          'merge',
+          'repeated-template-annotations',
+          'repeated-tolerations',
+        ),
+      },
     ),
   })
   .map((w) => share(workloadOf(w), w.k.path, w.sharing));
 
-function workloadOf({ k, metadata: md, template, extra, replicas }: { k: (typeof POD_KINDS)[number]; metadata: SVal; template: SVal; extra: SVal | undefined; replicas: number | undefined }): SVal {
+function workloadOf({
+  k,
+  metadata: md,
+  template,
+  extra,
+  replicas,
+}: {
+  k: (typeof POD_KINDS)[number];
+  metadata: SVal;
+  template: SVal;
+  extra: SVal | undefined;
+  replicas: number | undefined;
+}): SVal {
   {
     let body: SVal = template;
     if (k.kind === 'Pod') {
       // A Pod is its own template: its metadata is the object's.
       const t = template as Extract<SVal, { s: 'map' }>;
       const spec = t.entries.find(([key]) => key === 'spec')?.[1] as SVal;
-      return map([['apiVersion', str(k.apiVersion)], ['kind', str(k.kind)], ['metadata', md], ['spec', spec], entry('status', extra)]);
+      return map([
+        ['apiVersion', str(k.apiVersion)],
+        ['kind', str(k.kind)],
+        ['metadata', md],
+        ['spec', spec],
+        entry('status', extra),
+      ]);
     }
     for (let i = k.path.length - 1; i >= 1; i--) {
       const key = k.path[i] as string;
       body = map([
         key === 'template' && replicas !== undefined && ['replicas', num(replicas)],
-        key === 'template' && k.kind !== 'PodTemplate' && ['selector', map([['matchLabels', map([['app', str('web')]])]])],
+        key === 'template' &&
+          k.kind !== 'PodTemplate' && ['selector', map([['matchLabels', map([['app', str('web')]])]])],
         [key, body],
       ]);
     }
-    return map([['apiVersion', str(k.apiVersion)], ['kind', str(k.kind)], ['metadata', md], [k.path[0] as string, body], entry('status', extra)]);
+    return map([
+      ['apiVersion', str(k.apiVersion)],
+      ['kind', str(k.kind)],
+      ['metadata', md],
+      [k.path[0] as string, body],
+      entry('status', extra),
+    ]);
   }
 }
 
@@ -383,7 +575,8 @@ export function updateAt(v: SVal, path: readonly string[], f: (old: SVal | undef
 }
 
 /** Ways a workload shares nodes through anchors and aliases (as hand-written YAML does). */
-export type Sharing = 'none' | 'labels' | 'annotations' | 'merge' | 'repeated-template-annotations' | 'repeated-tolerations';
+export type Sharing =
+  'none' | 'labels' | 'annotations' | 'merge' | 'repeated-template-annotations' | 'repeated-tolerations';
 
 /**
  * Applies a sharing pattern to a workload whose Pod template sits at `path`:
@@ -398,7 +591,9 @@ export function share(obj: SVal, path: readonly string[], how: Sharing): SVal {
     case 'labels': {
       const lbl = getAt(obj, ['metadata', 'labels']) ?? map([['app', str('web')]]);
       let out = updateAt(obj, ['metadata', 'labels'], () => ({ s: 'anchor', name: 'labels', v: lbl }));
-      out = updateAt(out, [...path.slice(0, -1), 'selector', 'matchLabels'], (old) => (old ? { s: 'alias', name: 'labels' } : old));
+      out = updateAt(out, [...path.slice(0, -1), 'selector', 'matchLabels'], (old) =>
+        old ? { s: 'alias', name: 'labels' } : old,
+      );
       return updateAt(out, [...tp, 'labels'], (old) => (old ? { s: 'alias', name: 'labels' } : old));
     }
     case 'annotations':
@@ -409,7 +604,10 @@ export function share(obj: SVal, path: readonly string[], how: Sharing): SVal {
       return updateAt(out, [...tp, 'annotations'], (old) => {
         if (!old && !getAt(out, tp)) return old;
         if (how === 'annotations') return { s: 'alias', name: 'ann' };
-        return map([['<<', { s: 'alias', name: 'ann' }], ...(old?.s === 'map' ? old.entries.filter(([k]) => k !== '<<') : [])]);
+        return map([
+          ['<<', { s: 'alias', name: 'ann' }],
+          ...(old?.s === 'map' ? old.entries.filter(([k]) => k !== '<<') : []),
+        ]);
       });
     }
     case 'repeated-template-annotations':
@@ -426,7 +624,14 @@ export function share(obj: SVal, path: readonly string[], how: Sharing): SVal {
 /** A workload whose Pod template path holds something other than a mapping. */
 export const brokenWorkload: fc.Arbitrary<SVal> = fc
   .record({ metadata, template: fc.oneof(anyScalar, fc.array(anyScalar, { maxLength: 2 }).map(seq)) })
-  .map(({ metadata: md, template }) => map([['apiVersion', str('apps/v1')], ['kind', str('Deployment')], ['metadata', md], ['spec', map([['template', template]])]]));
+  .map(({ metadata: md, template }) =>
+    map([
+      ['apiVersion', str('apps/v1')],
+      ['kind', str('Deployment')],
+      ['metadata', md],
+      ['spec', map([['template', template]])],
+    ]),
+  );
 
 export const service: fc.Arbitrary<SVal> = fc
   .record({
@@ -434,7 +639,15 @@ export const service: fc.Arbitrary<SVal> = fc
     selector: opt(fc.constantFrom('web', 'api', 'grpc', 'node-exporter')),
     ports: fc.array(
       fc.record(
-        { name: fc.constantFrom('grpc', 'http', 'metrics', 'grpc-web'), port: portNumber, targetPort: fc.oneof(portNumber.map((n) => num(n)), fc.constant(str('metrics'))), appProtocol: fc.constant('grpc') },
+        {
+          name: fc.constantFrom('grpc', 'http', 'metrics', 'grpc-web'),
+          port: portNumber,
+          targetPort: fc.oneof(
+            portNumber.map((n) => num(n)),
+            fc.constant(str('metrics')),
+          ),
+          appProtocol: fc.constant('grpc'),
+        },
         { requiredKeys: ['port'] },
       ),
       { minLength: 1, maxLength: 3 },
@@ -474,10 +687,25 @@ export const configMap: fc.Arbitrary<SVal> = fc
     metadata,
     data: fc.oneof(
       fc.constant<SVal>({ s: 'null' }),
-      fc.array(fc.tuple(fc.oneof(WORD, fc.constantFrom('config.yaml', 'nginx.conf', 'yes', '0755', 'ünï.txt')), fc.oneof(blockText, anyScalar)), { maxLength: 5 }).map(uniqueMap),
+      fc
+        .array(
+          fc.tuple(
+            fc.oneof(WORD, fc.constantFrom('config.yaml', 'nginx.conf', 'yes', '0755', 'ünï.txt')),
+            fc.oneof(blockText, anyScalar),
+          ),
+          { maxLength: 5 },
+        )
+        .map(uniqueMap),
     ),
   })
-  .map((c) => map([['apiVersion', str('v1')], ['kind', str('ConfigMap')], ['metadata', c.metadata], ['data', c.data]]));
+  .map((c) =>
+    map([
+      ['apiVersion', str('v1')],
+      ['kind', str('ConfigMap')],
+      ['metadata', c.metadata],
+      ['data', c.data],
+    ]),
+  );
 
 export const namespaceObject: fc.Arbitrary<SVal> = fc
   .record({ n: fc.constantFrom(...NAMESPACES), inj: fc.constantFrom('enabled', 'disabled', 'rev') })
@@ -485,13 +713,31 @@ export const namespaceObject: fc.Arbitrary<SVal> = fc
     map([
       ['apiVersion', str('v1')],
       ['kind', str('Namespace')],
-      ['metadata', map([['name', str(n)], ['labels', map([inj === 'rev' ? ['istio.io/rev', str('1-22')] : ['istio-injection', str(inj)]])]])],
+      [
+        'metadata',
+        map([
+          ['name', str(n)],
+          ['labels', map([inj === 'rev' ? ['istio.io/rev', str('1-22')] : ['istio-injection', str(inj)]])],
+        ]),
+      ],
     ]),
   );
 
 export const customResource: fc.Arbitrary<SVal> = fc
-  .record({ group: fc.constantFrom('example.com/v1', 'ünï.example/v1beta1', 'monitoring.coreos.com/v1'), kind: fc.constantFrom('Widget', 'ServiceMonitor', 'Deployment', 'Pod'), metadata, spec: anyValue })
-  .map((c) => map([['apiVersion', str(c.group)], ['kind', str(c.kind)], ['metadata', c.metadata], ['spec', c.spec]]));
+  .record({
+    group: fc.constantFrom('example.com/v1', 'ünï.example/v1beta1', 'monitoring.coreos.com/v1'),
+    kind: fc.constantFrom('Widget', 'ServiceMonitor', 'Deployment', 'Pod'),
+    metadata,
+    spec: anyValue,
+  })
+  .map((c) =>
+    map([
+      ['apiVersion', str(c.group)],
+      ['kind', str(c.kind)],
+      ['metadata', c.metadata],
+      ['spec', c.spec],
+    ]),
+  );
 
 /** Any top-level object. */
 export const k8sObject: fc.Arbitrary<SVal> = fc.oneof(
@@ -505,7 +751,13 @@ export const k8sObject: fc.Arbitrary<SVal> = fc.oneof(
 /** A `kind: List` of objects. */
 export const list: fc.Arbitrary<SVal> = fc
   .array(fc.oneof(workload, service, configMap), { minLength: 0, maxLength: 3 })
-  .map((items) => map([['apiVersion', str('v1')], ['kind', str('List')], ['items', seq(items)]]));
+  .map((items) =>
+    map([
+      ['apiVersion', str('v1')],
+      ['kind', str('List')],
+      ['items', seq(items)],
+    ]),
+  );
 
 // ---------------------------------------------------------------------------
 // Documents and streams
@@ -584,7 +836,19 @@ export function prng(seed: number): () => number {
   };
 }
 
-const COMMENT_TEXT = ['', 'note', 'ünïcødé 注释 🚀', 'key: value', '- not an item', '--- not a marker', '"quoted"', "it's", '#hash', `${EKS}ipvs-udp-timeout: "1s"`, '...'];
+const COMMENT_TEXT = [
+  '',
+  'note',
+  'ünïcødé 注释 🚀',
+  'key: value',
+  '- not an item',
+  '--- not a marker',
+  '"quoted"',
+  "it's",
+  '#hash',
+  `${EKS}ipvs-udp-timeout: "1s"`,
+  '...',
+];
 
 /** Plain-scalar safety: `s` may be written plain and reads back as the same string. */
 const plainCache = new Map<string, boolean>();
@@ -687,7 +951,8 @@ class Renderer {
       case 'str': {
         const x = this.rnd();
         if (x < 0.6 && plainOk(v.v, flow)) return v.v;
-        if (x < 0.8 && !/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(v.v)) return `'${v.v.replace(/'/g, "''")}'`;
+        if (x < 0.8 && !/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(v.v))
+          return `'${v.v.replace(/'/g, "''")}'`;
         return JSON.stringify(v.v);
       }
       case 'raw':
@@ -826,8 +1091,13 @@ export interface PolicySpec {
 const timeout = fc.integer({ min: 1, max: 86400 }).map((n) => `${n}s`);
 
 const selectorField = {
-  kinds: fc.subarray(['Deployment', 'StatefulSet', 'DaemonSet', 'Pod', 'CronJob', 'Job', 'Rollout', 'Widget'], { minLength: 1 }),
-  namespaces: fc.array(fc.constantFrom('prod', 'team-*', 'default', '*', 'istio-?ystem', 'nope'), { minLength: 1, maxLength: 2 }),
+  kinds: fc.subarray(['Deployment', 'StatefulSet', 'DaemonSet', 'Pod', 'CronJob', 'Job', 'Rollout', 'Widget'], {
+    minLength: 1,
+  }),
+  namespaces: fc.array(fc.constantFrom('prod', 'team-*', 'default', '*', 'istio-?ystem', 'nope'), {
+    minLength: 1,
+    maxLength: 2,
+  }),
   names: fc.array(fc.constantFrom('api*', 'web', '*', 'db-?', 'nothing'), { minLength: 1, maxLength: 2 }),
   labelSelector: fc.oneof(
     fc.constantFrom('app=web', 'app in (web,api)', '!eksfit.dev/skip', 'tier!=front', 'app'),
@@ -849,25 +1119,64 @@ const selector = fc
   })
   .map(defined);
 
-const ANNOTATION_KEYS = [`${EKS}security-group-id`, 'example.com/team', 'ünïcødé/key', 'with space', 'yes', '123', 'a:b', '#hash', '-dash', 'x'];
+const ANNOTATION_KEYS = [
+  `${EKS}security-group-id`,
+  'example.com/team',
+  'ünïcødé/key',
+  'with space',
+  'yes',
+  '123',
+  'a:b',
+  '#hash',
+  '-dash',
+  'x',
+];
 
 const rule = fc
   .record({
     match: sometimes(selector, 0.6),
     exclude: sometimes(selector, 0.2),
     ipvs: sometimes(fc.record({ udpTimeout: timeout, tcpTimeout: timeout }, { requiredKeys: [] }), 0.5),
-    annotations: sometimes(fc.dictionary(fc.constantFrom(...ANNOTATION_KEYS), fc.oneof(anyString, fc.integer(), fc.boolean()), { minKeys: 1, maxKeys: 3 }), 0.4),
+    annotations: sometimes(
+      fc.dictionary(fc.constantFrom(...ANNOTATION_KEYS), fc.oneof(anyString, fc.integer(), fc.boolean()), {
+        minKeys: 1,
+        maxKeys: 3,
+      }),
+      0.4,
+    ),
     overwrite: sometimes(fc.boolean(), 0.5),
     ports: sometimes(
       fc.oneof(
-        fc.record({ strategy: fc.constant('metricsPort'), metricsPort: fc.oneof(fc.constant('auto'), fc.constantFrom(9110, 9111, 8080, 50051)) }, { requiredKeys: ['strategy'] }),
-        fc.record({ strategy: fc.constant('remap'), remapTo: fc.oneof(fc.constant('auto'), fc.constantFrom(9101, 9200, 8080)), env: fc.constantFrom('PORT', 'METRICS_PORT') }, { requiredKeys: ['strategy'] }),
+        fc.record(
+          {
+            strategy: fc.constant('metricsPort'),
+            metricsPort: fc.oneof(fc.constant('auto'), fc.constantFrom(9110, 9111, 8080, 50051)),
+          },
+          { requiredKeys: ['strategy'] },
+        ),
+        fc.record(
+          {
+            strategy: fc.constant('remap'),
+            remapTo: fc.oneof(fc.constant('auto'), fc.constantFrom(9101, 9200, 8080)),
+            env: fc.constantFrom('PORT', 'METRICS_PORT'),
+          },
+          { requiredKeys: ['strategy'] },
+        ),
         fc.record({ strategy: fc.constant('none'), avoid: fc.constantFrom([9100], [9100, 8080]) }),
       ),
       0.4,
     ),
     placement: sometimes(fc.constantFrom('superNode', 'avoidSuperNode'), 0.3),
-    egress: sometimes(fc.record({ eip: fc.constantFrom({}, { InternetMaxBandwidthOut: 50 }), claimDeletePolicy: fc.constantFrom('Never', 'Always') }, { requiredKeys: [] }), 0.2),
+    egress: sometimes(
+      fc.record(
+        {
+          eip: fc.constantFrom({}, { InternetMaxBandwidthOut: 50 }),
+          claimDeletePolicy: fc.constantFrom('Never', 'Always'),
+        },
+        { requiredKeys: [] },
+      ),
+      0.2,
+    ),
   })
   .map((r) => {
     const out = defined(r) as Record<string, unknown>;
@@ -897,7 +1206,9 @@ export const policy: fc.Arbitrary<PolicySpec> = fc
       spec: {
         ...(preset !== undefined ? { preset } : {}),
         rules: rules.map((r, i) => ({ name: `rule-${i}`, ...r })),
-        ...(rollout ? { podTemplatePaths: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', path: 'spec.template' }] } : {}),
+        ...(rollout
+          ? { podTemplatePaths: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', path: 'spec.template' }] }
+          : {}),
       },
     },
   }));
@@ -932,17 +1243,29 @@ const configMapConfig = fc
     labelSelector: sometimes(fc.constantFrom('app=web', 'app in (web,api)'), 0.3),
   })
   .map(defined)
-  .filter((d) => d.labelSelector === undefined || d.udpTimeout !== undefined || d.tcpTimeout !== undefined || d.metricsPort !== undefined);
+  .filter(
+    (d) =>
+      d.labelSelector === undefined ||
+      d.udpTimeout !== undefined ||
+      d.tcpTimeout !== undefined ||
+      d.metricsPort !== undefined,
+  );
 
 /** The EksFitPolicy a kpt ConfigMap functionConfig stands for. */
 function configMapPolicy(d: Record<string, string | undefined>): Record<string, unknown> {
   const rule = defined({
     name: 'function-input',
     ipvs: d.udpTimeout || d.tcpTimeout ? defined({ udpTimeout: d.udpTimeout, tcpTimeout: d.tcpTimeout }) : undefined,
-    ports: d.metricsPort ? { strategy: 'metricsPort', metricsPort: d.metricsPort === 'auto' ? 'auto' : Number(d.metricsPort) } : undefined,
+    ports: d.metricsPort
+      ? { strategy: 'metricsPort', metricsPort: d.metricsPort === 'auto' ? 'auto' : Number(d.metricsPort) }
+      : undefined,
     match: d.labelSelector ? { labelSelector: d.labelSelector } : undefined,
   });
-  return { apiVersion: 'eksfit.dev/v1alpha1', kind: 'EksFitPolicy', spec: defined({ preset: d.preset, rules: Object.keys(rule).length > 1 ? [rule] : [] }) };
+  return {
+    apiVersion: 'eksfit.dev/v1alpha1',
+    kind: 'EksFitPolicy',
+    spec: defined({ preset: d.preset, rules: Object.keys(rule).length > 1 ? [rule] : [] }),
+  };
 }
 
 export const resourceList: fc.Arbitrary<ResourceListCase> = fc
@@ -952,7 +1275,10 @@ export const resourceList: fc.Arbitrary<ResourceListCase> = fc
     config: fc.oneof(
       fc.constant(undefined),
       policy.map((p) => ({ fc: p.doc, policy: p.doc })),
-      configMapConfig.map((d) => ({ fc: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fn' }, data: d }, policy: configMapPolicy(d) })),
+      configMapConfig.map((d) => ({
+        fc: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fn' }, data: d },
+        policy: configMapPolicy(d),
+      })),
     ),
     style: streamStyle,
   })
@@ -963,5 +1289,9 @@ export const resourceList: fc.Arbitrary<ResourceListCase> = fc
       ['items', seq(items)],
       config && ['functionConfig', fromJs(config.fc)],
     ]);
-    return { text: renderStream({ docs: [{ body, marker: false, end: false }], style }), items: items.length, policy: config?.policy };
+    return {
+      text: renderStream({ docs: [{ body, marker: false, end: false }], style }),
+      items: items.length,
+      policy: config?.policy,
+    };
   });

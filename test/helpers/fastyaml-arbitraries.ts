@@ -31,40 +31,223 @@ export type FyNode =
 
 /** Plain scalars: every YAML 1.1 type the library resolves, near misses, and text with indicators inside. */
 export const PLAINS = [
-  'web', 'nginx:1.27', 'a b c', 'IfNotPresent', '50m', '256Mi', '/healthz', 'http://x.example/a?b=c#frag', 'a#b', 'a:b', 'key=value',
-  'yes', 'no', 'on', 'off', 'y', 'n', 'Y', 'N', 'Yes', 'NO', 'On', 'OFF', 'oN', 'yES', 'true', 'False', 'TRUE', 'tRUE',
-  'null', 'Null', 'NULL', '~', 'nULL', '0755', '0o755', '08', '0x1F', '0x_ff', '0xg', '0b101', '0b2', '1e3', 'e5', 'E1', '1E-3', '1.0e+5',
-  '1_000', '1__2', '12:30:00', '1:20', '1:60', '190:20:30.15', '-1:30', '2001-12-14', '2001-1-1', '2001-12-14t21:59:43.10-05:00',
-  '2001-12-14 21:59:43.10 -5', '2001-12-14T21:59:43Z', '2001-12-14 21:59:43.10', '.inf', '-.Inf', '+.INF', '.NaN', '.nan', '.NAN', '.Nan',
-  '+12', '-0', '0', '3.14', '3.140', '.5', '5.', '-.5', '+', '-', '--x', '-1', '?x', ':x', '.', '..', '...x', '---x', '<<', '<', '=',
-  '123456789012345678901234567890', '9007199254740993', '0.0000001', '1.5e-300', 'ünïcødé', '日本語', '🚀', 'a,b', 'a[0]', 'a]', 'a}',
-  'x!', 'x&y', 'x*', 'x|y', 'x>y', "it's", 'say "hi"', 'back\\slash', 'C:\\Windows', '\u00a0nbsp', '\u2028sep', 'zero\u200bwidth',
-  '@at', '%pct', '`tick`', 'o', 'f', 't', 'no!', 'true1', 'nulls',
+  'web',
+  'nginx:1.27',
+  'a b c',
+  'IfNotPresent',
+  '50m',
+  '256Mi',
+  '/healthz',
+  'http://x.example/a?b=c#frag',
+  'a#b',
+  'a:b',
+  'key=value',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  'n',
+  'Y',
+  'N',
+  'Yes',
+  'NO',
+  'On',
+  'OFF',
+  'oN',
+  'yES',
+  'true',
+  'False',
+  'TRUE',
+  'tRUE',
+  'null',
+  'Null',
+  'NULL',
+  '~',
+  'nULL',
+  '0755',
+  '0o755',
+  '08',
+  '0x1F',
+  '0x_ff',
+  '0xg',
+  '0b101',
+  '0b2',
+  '1e3',
+  'e5',
+  'E1',
+  '1E-3',
+  '1.0e+5',
+  '1_000',
+  '1__2',
+  '12:30:00',
+  '1:20',
+  '1:60',
+  '190:20:30.15',
+  '-1:30',
+  '2001-12-14',
+  '2001-1-1',
+  '2001-12-14t21:59:43.10-05:00',
+  '2001-12-14 21:59:43.10 -5',
+  '2001-12-14T21:59:43Z',
+  '2001-12-14 21:59:43.10',
+  '.inf',
+  '-.Inf',
+  '+.INF',
+  '.NaN',
+  '.nan',
+  '.NAN',
+  '.Nan',
+  '+12',
+  '-0',
+  '0',
+  '3.14',
+  '3.140',
+  '.5',
+  '5.',
+  '-.5',
+  '+',
+  '-',
+  '--x',
+  '-1',
+  '?x',
+  ':x',
+  '.',
+  '..',
+  '...x',
+  '---x',
+  '<<',
+  '<',
+  '=',
+  '123456789012345678901234567890',
+  '9007199254740993',
+  '0.0000001',
+  '1.5e-300',
+  'ünïcødé',
+  '日本語',
+  '🚀',
+  'a,b',
+  'a[0]',
+  'a]',
+  'a}',
+  'x!',
+  'x&y',
+  'x*',
+  'x|y',
+  'x>y',
+  "it's",
+  'say "hi"',
+  'back\\slash',
+  'C:\\Windows',
+  '\u00a0nbsp',
+  '\u2028sep',
+  'zero\u200bwidth',
+  '@at',
+  '%pct',
+  '`tick`',
+  'o',
+  'f',
+  't',
+  'no!',
+  'true1',
+  'nulls',
 ] as const;
 
 /** Text for quoted scalars. */
 const QUOTED_TEXT = [
-  '', ' ', 'web', 'a: b', 'a #b', '#x', '- x', '[a]', '{a: 1}', "it's", '"', '\\', 'ünï', '🚀', 'yes', '0755', 'null', '  padded  ', '&a', '*a', '!t',
+  '',
+  ' ',
+  'web',
+  'a: b',
+  'a #b',
+  '#x',
+  '- x',
+  '[a]',
+  '{a: 1}',
+  "it's",
+  '"',
+  '\\',
+  'ünï',
+  '🚀',
+  'yes',
+  '0755',
+  'null',
+  '  padded  ',
+  '&a',
+  '*a',
+  '!t',
 ] as const;
 
-const DQ_ESCAPES = ['\\n', '\\t', '\\\\', '\\"', '\\/', '\\ ', '\\0', '\\a', '\\b', '\\e', '\\f', '\\r', '\\v', '\\N', '\\_', '\\L', '\\P', '\\x41', '\\u00e9', '\\U0001F600', '\\uD83D'] as const;
+const DQ_ESCAPES = [
+  '\\n',
+  '\\t',
+  '\\\\',
+  '\\"',
+  '\\/',
+  '\\ ',
+  '\\0',
+  '\\a',
+  '\\b',
+  '\\e',
+  '\\f',
+  '\\r',
+  '\\v',
+  '\\N',
+  '\\_',
+  '\\L',
+  '\\P',
+  '\\x41',
+  '\\u00e9',
+  '\\U0001F600',
+  '\\uD83D',
+] as const;
 /** Escapes the library reports as errors. */
 const BAD_ESCAPES = ['\\q', '\\x4', '\\u12'] as const;
 
 const KEYS = [
-  'name', 'image', 'app.kubernetes.io/name', 'a b', 'k-1', '1', '1.0', 'true', 'null', '~', 'y', 'e5', '0x1F', '2001-12-14', '-x', '?x', 'a:b',
-  'a#b', '"quoted key"', "'single key'", '"a\\tb"', "'it''s'", '""', '"<<"', 'ünï', 'x'.repeat(40),
+  'name',
+  'image',
+  'app.kubernetes.io/name',
+  'a b',
+  'k-1',
+  '1',
+  '1.0',
+  'true',
+  'null',
+  '~',
+  'y',
+  'e5',
+  '0x1F',
+  '2001-12-14',
+  '-x',
+  '?x',
+  'a:b',
+  'a#b',
+  '"quoted key"',
+  "'single key'",
+  '"a\\tb"',
+  "'it''s'",
+  '""',
+  '"<<"',
+  'ünï',
+  'x'.repeat(40),
 ] as const;
 
 const word = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/);
 
-const plain: fc.Arbitrary<string> = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...PLAINS) }, { weight: 2, arbitrary: word });
+const plain: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...PLAINS) },
+  { weight: 2, arbitrary: word },
+);
 
 const singleQuoted = fc.oneof(fc.constantFrom(...QUOTED_TEXT), word).map((s) => `'${s.replace(/'/g, "''")}'`);
 const doubleQuoted = fc
   .array(
     fc.oneof(
-      { weight: 60, arbitrary: fc.constantFrom(...QUOTED_TEXT, 'x').map((t) => t.replace(/\\/g, '\\\\').replace(/"/g, '\\"')) },
+      {
+        weight: 60,
+        arbitrary: fc.constantFrom(...QUOTED_TEXT, 'x').map((t) => t.replace(/\\/g, '\\\\').replace(/"/g, '\\"')),
+      },
       { weight: 40, arbitrary: fc.constantFrom(...DQ_ESCAPES) },
       { weight: 1, arbitrary: fc.constantFrom(...BAD_ESCAPES) },
     ),
@@ -72,7 +255,11 @@ const doubleQuoted = fc
   )
   .map((parts) => `"${parts.join('')}"`);
 
-export const scalarToken: fc.Arbitrary<string> = fc.oneof({ weight: 5, arbitrary: plain }, { weight: 2, arbitrary: singleQuoted }, { weight: 2, arbitrary: doubleQuoted });
+export const scalarToken: fc.Arbitrary<string> = fc.oneof(
+  { weight: 5, arbitrary: plain },
+  { weight: 2, arbitrary: singleQuoted },
+  { weight: 2, arbitrary: doubleQuoted },
+);
 
 export const keyToken: fc.Arbitrary<string> = fc.oneof(
   { weight: 150, arbitrary: word },
@@ -81,9 +268,27 @@ export const keyToken: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** Flow collections on one line, with irregular spacing. */
-const flowPlain = fc.constantFrom('a', 'b c', '1', '0x1F', 'yes', 'null', '~', '3.14', 'a:b', 'ALL', 'NET_ADMIN', '-1', 'x/y', '.inf');
+const flowPlain = fc.constantFrom(
+  'a',
+  'b c',
+  '1',
+  '0x1F',
+  'yes',
+  'null',
+  '~',
+  '3.14',
+  'a:b',
+  'ALL',
+  'NET_ADMIN',
+  '-1',
+  'x/y',
+  '.inf',
+);
 export const flowToken: fc.Arbitrary<string> = fc.letrec<{ flow: string; item: string }>((tie) => ({
-  item: fc.oneof({ weight: 4, arbitrary: fc.oneof(flowPlain, singleQuoted, doubleQuoted) }, { weight: 1, arbitrary: tie('flow') }),
+  item: fc.oneof(
+    { weight: 4, arbitrary: fc.oneof(flowPlain, singleQuoted, doubleQuoted) },
+    { weight: 1, arbitrary: tie('flow') },
+  ),
   flow: fc
     .tuple(
       fc.boolean(),
@@ -99,35 +304,86 @@ export const flowToken: fc.Arbitrary<string> = fc.letrec<{ flow: string; item: s
     ),
 })).flow;
 
-const BLOCK_LINES = ['text', 'more text here', '  indented more', '    deeper', '# not a comment', '--- not a marker', 'key: value', '- item', '"q"', '', '', ' ', '   ', '      '] as const;
-const HEADERS = ['|', '|-', '|+', '>', '>-', '>+', '|', '>', '|-', '>-', '|2', '|1', '>2-', '|+2', '|-1', '>3', '|9', '|', '>', '|-'] as const;
+const BLOCK_LINES = [
+  'text',
+  'more text here',
+  '  indented more',
+  '    deeper',
+  '# not a comment',
+  '--- not a marker',
+  'key: value',
+  '- item',
+  '"q"',
+  '',
+  '',
+  ' ',
+  '   ',
+  '      ',
+] as const;
+const HEADERS = [
+  '|',
+  '|-',
+  '|+',
+  '>',
+  '>-',
+  '>+',
+  '|',
+  '>',
+  '|-',
+  '>-',
+  '|2',
+  '|1',
+  '>2-',
+  '|+2',
+  '|-1',
+  '>3',
+  '|9',
+  '|',
+  '>',
+  '|-',
+] as const;
 /** Headers the library reports as errors. */
 const BAD_HEADERS = ['|0', '|--', '>+-', '|12'] as const;
 
 export const blockScalar: fc.Arbitrary<FyNode> = fc
-  .tuple(fc.oneof({ weight: 30, arbitrary: fc.constantFrom(...HEADERS) }, { weight: 1, arbitrary: fc.constantFrom(...BAD_HEADERS) }), fc.array(fc.constantFrom(...BLOCK_LINES), { minLength: 1, maxLength: 6 }))
+  .tuple(
+    fc.oneof(
+      { weight: 30, arbitrary: fc.constantFrom(...HEADERS) },
+      { weight: 1, arbitrary: fc.constantFrom(...BAD_HEADERS) },
+    ),
+    fc.array(fc.constantFrom(...BLOCK_LINES), { minLength: 1, maxLength: 6 }),
+  )
   .map(([header, lines]) => ({ t: 'block', header, lines: lines.some((l) => l.trim()) ? lines : [...lines, 'text'] }));
 
-export const fyNode: fc.Arbitrary<FyNode> = fc.letrec<{ node: FyNode; map: FyNode; seq: FyNode; leaf: FyNode }>((tie) => ({
-  leaf: fc.oneof(
-    { weight: 6, arbitrary: scalarToken.map((text): FyNode => ({ t: 'scalar', text })) },
-    { weight: 1, arbitrary: flowToken.map((text): FyNode => ({ t: 'flow', text })) },
-    { weight: 1, arbitrary: blockScalar },
-    { weight: 1, arbitrary: fc.constant<FyNode>({ t: 'empty' }) },
-  ),
-  map: fc.array(fc.tuple(keyToken, tie('node')), { minLength: 1, maxLength: 5 }).map((entries): FyNode => ({ t: 'map', entries })),
-  seq: fc.array(tie('node'), { minLength: 1, maxLength: 4 }).map((items): FyNode => ({ t: 'seq', items })),
-  node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, tie('leaf'), tie('map'), tie('seq')),
-})).node;
+export const fyNode: fc.Arbitrary<FyNode> = fc.letrec<{ node: FyNode; map: FyNode; seq: FyNode; leaf: FyNode }>(
+  (tie) => ({
+    leaf: fc.oneof(
+      { weight: 6, arbitrary: scalarToken.map((text): FyNode => ({ t: 'scalar', text })) },
+      { weight: 1, arbitrary: flowToken.map((text): FyNode => ({ t: 'flow', text })) },
+      { weight: 1, arbitrary: blockScalar },
+      { weight: 1, arbitrary: fc.constant<FyNode>({ t: 'empty' }) },
+    ),
+    map: fc
+      .array(fc.tuple(keyToken, tie('node')), { minLength: 1, maxLength: 5 })
+      .map((entries): FyNode => ({ t: 'map', entries })),
+    seq: fc.array(tie('node'), { minLength: 1, maxLength: 4 }).map((items): FyNode => ({ t: 'seq', items })),
+    node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, tie('leaf'), tie('map'), tie('seq')),
+  }),
+).node;
 
 /** A manifest-shaped root: a mapping with apiVersion/kind first. */
 export const fyRoot: fc.Arbitrary<FyNode> = fc
-  .tuple(fc.constantFrom('Deployment', 'Service', 'CronJob', 'ConfigMap'), fc.array(fc.tuple(keyToken, fyNode), { maxLength: 5 }))
-  .map(([kind, rest]): FyNode => ({ t: 'map', entries: [['apiVersion', { t: 'scalar', text: 'v1' }], ['kind', { t: 'scalar', text: kind }], ...rest] }));
+  .tuple(
+    fc.constantFrom('Deployment', 'Service', 'CronJob', 'ConfigMap'),
+    fc.array(fc.tuple(keyToken, fyNode), { maxLength: 5 }),
+  )
+  .map(([kind, rest]): FyNode => ({
+    t: 'map',
+    entries: [['apiVersion', { t: 'scalar', text: 'v1' }], ['kind', { t: 'scalar', text: kind }], ...rest],
+  }));
 
 // ---------------------------------------------------------------------------
 // Layout
-
 
 export interface Layout {
   readonly seed: number;
@@ -168,7 +424,8 @@ export function render(root: FyNode, lay: Layout): string {
       else out.push(pad(Math.max(0, indent + Math.floor(r() * 7) - 3)) + pick(COMMENTS));
     }
   };
-  const sameLineComment = (): string => (chance(triviaP / 2) ? pad(1 + Math.floor(r() * 2)) + pick(COMMENTS) : chance(0.05) ? '  ' : '');
+  const sameLineComment = (): string =>
+    chance(triviaP / 2) ? pad(1 + Math.floor(r() * 2)) + pick(COMMENTS) : chance(0.05) ? '  ' : '';
   const step = (): number => 1 + Math.floor(r() * 4);
 
   /** Writes `node` as the value of a line `head` (ending in `:` or `- `-ish), in a collection at `indent`. */
@@ -271,7 +528,41 @@ export const fyAnyDocument: fc.Arbitrary<string> = fc.tuple(fyNode, layout).map(
 // ---------------------------------------------------------------------------
 // Mutations
 
-const INSERTS = ['&a ', '*a', '!!str ', '! ', '? ', ': ', ':', '- ', '-', '#', ' #', '"', "'", '[', ']', '{', '}', ',', '\t', ' ', '  ', '|', '>', '%', '@', '\\', '\r', '\n', '\n  ', '---\n', '...\n', '<<: ', 'x'] as const;
+const INSERTS = [
+  '&a ',
+  '*a',
+  '!!str ',
+  '! ',
+  '? ',
+  ': ',
+  ':',
+  '- ',
+  '-',
+  '#',
+  ' #',
+  '"',
+  "'",
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '\t',
+  ' ',
+  '  ',
+  '|',
+  '>',
+  '%',
+  '@',
+  '\\',
+  '\r',
+  '\n',
+  '\n  ',
+  '---\n',
+  '...\n',
+  '<<: ',
+  'x',
+] as const;
 
 export interface Mutation {
   readonly kind: 'insert' | 'delete' | 'indent' | 'dedent' | 'duplicate' | 'swap';
@@ -280,7 +571,9 @@ export interface Mutation {
 }
 
 const mutation: fc.Arbitrary<Mutation> = fc.record({
-  kind: fc.constantFrom('insert', 'insert', 'delete', 'indent', 'dedent', 'duplicate', 'swap') as fc.Arbitrary<Mutation['kind']>,
+  kind: fc.constantFrom('insert', 'insert', 'delete', 'indent', 'dedent', 'duplicate', 'swap') as fc.Arbitrary<
+    Mutation['kind']
+  >,
   at: fc.nat(),
   what: fc.nat(),
 });

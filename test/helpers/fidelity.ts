@@ -62,7 +62,8 @@ export function valueOf(text: string, what = 'document'): unknown {
 
 /** What identifies an object: apiVersion, kind, namespace, name (and a List's items). */
 export function identity(value: unknown): unknown {
-  if (!isRecord(value)) return value === null || value === undefined ? '(empty)' : `(${Array.isArray(value) ? 'sequence' : 'scalar'})`;
+  if (!isRecord(value))
+    return value === null || value === undefined ? '(empty)' : `(${Array.isArray(value) ? 'sequence' : 'scalar'})`;
   const md = isRecord(value.metadata) ? value.metadata : {};
   const id = [String(value.apiVersion), String(value.kind), String(md.namespace ?? ''), String(md.name ?? '')];
   return Array.isArray(value.items) ? [id, value.items.map(identity)] : id;
@@ -113,13 +114,30 @@ export interface Ownership {
 export function ownership(policy: Record<string, unknown> | undefined): Ownership {
   const spec = isRecord(policy?.spec) ? policy.spec : {};
   const rules = (Array.isArray(spec.rules) ? spec.rules : []) as Record<string, unknown>[];
-  const extra = (Array.isArray(spec.podTemplatePaths) ? spec.podTemplatePaths : []) as { apiVersion?: string; kind: string; path: string }[];
-  const annotations = new Set(['ipvs-udp-timeout', 'ipvs-tcp-timeout', 'metrics-port', 'eip-attributes', 'eip-claim-delete-policy'].map((k) => EKS + k));
+  const extra = (Array.isArray(spec.podTemplatePaths) ? spec.podTemplatePaths : []) as {
+    apiVersion?: string;
+    kind: string;
+    path: string;
+  }[];
+  const annotations = new Set(
+    ['ipvs-udp-timeout', 'ipvs-tcp-timeout', 'metrics-port', 'eip-attributes', 'eip-claim-delete-policy'].map(
+      (k) => EKS + k,
+    ),
+  );
   for (const r of rules) for (const k of Object.keys(isRecord(r.annotations) ? r.annotations : {})) annotations.add(k);
   const ports = rules.map((r) => (isRecord(r.ports) ? r.ports : {}));
   return {
     kinds: [
-      ...extra.map((p) => ({ kind: p.kind, group: p.apiVersion === undefined ? undefined : p.apiVersion.includes('/') ? (p.apiVersion.split('/')[0] as string) : '', path: p.path.split('.') })),
+      ...extra.map((p) => ({
+        kind: p.kind,
+        group:
+          p.apiVersion === undefined
+            ? undefined
+            : p.apiVersion.includes('/')
+              ? (p.apiVersion.split('/')[0] as string)
+              : '',
+        path: p.path.split('.'),
+      })),
       ...KINDS,
     ],
     annotations,
@@ -145,7 +163,13 @@ function objectsOf(value: unknown): Record<string, unknown>[] {
 }
 
 function glob(pattern: string, text: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    's',
+  );
   return re.test(text);
 }
 
@@ -155,7 +179,8 @@ function mayMatch(sel: unknown, obj: Record<string, unknown>): boolean {
   const md = isRecord(obj.metadata) ? obj.metadata : {};
   if (Array.isArray(sel.kinds) && !sel.kinds.includes(String(obj.kind))) return false;
   if (Array.isArray(sel.names) && !sel.names.some((g: string) => glob(g, String(md.name ?? '')))) return false;
-  if (Array.isArray(sel.namespaces) && !sel.namespaces.some((g: string) => glob(g, String(md.namespace ?? 'default')))) return false;
+  if (Array.isArray(sel.namespaces) && !sel.namespaces.some((g: string) => glob(g, String(md.namespace ?? 'default'))))
+    return false;
   return true;
 }
 
@@ -179,10 +204,12 @@ export function withoutOwned(o: Ownership, value: unknown): unknown {
   const copy = unshared(value);
   for (const obj of objectsOf(copy)) {
     if (String(obj.kind) === 'Service' && o.remap) {
-      if (isRecord(obj.spec) && Array.isArray(obj.spec.ports)) for (const p of obj.spec.ports) if (isRecord(p)) delete p.targetPort;
+      if (isRecord(obj.spec) && Array.isArray(obj.spec.ports))
+        for (const p of obj.spec.ports) if (isRecord(p)) delete p.targetPort;
       // prometheus.io/port-style annotations of a Service selecting a remapped Pod follow it.
       const md = isRecord(obj.metadata) ? obj.metadata : undefined;
-      if (md && isRecord(md.annotations)) for (const k of Object.keys(md.annotations)) if (/(^|[./])port$/.test(k)) delete md.annotations[k];
+      if (md && isRecord(md.annotations))
+        for (const k of Object.keys(md.annotations)) if (/(^|[./])port$/.test(k)) delete md.annotations[k];
     }
     const row = kindRow(o, obj);
     if (!row) continue;
@@ -205,7 +232,8 @@ export function withoutOwned(o: Ownership, value: unknown): unknown {
     if (o.placement) {
       if (isRecord(spec.nodeSelector)) delete spec.nodeSelector['node.kubernetes.io/instance-type'];
       prune(spec, 'nodeSelector');
-      if (Array.isArray(spec.tolerations)) spec.tolerations = spec.tolerations.filter((x) => !(isRecord(x) && x.key === `${EKS}eklet`));
+      if (Array.isArray(spec.tolerations))
+        spec.tolerations = spec.tolerations.filter((x) => !(isRecord(x) && x.key === `${EKS}eklet`));
       prune(spec, 'tolerations');
       stripAffinity(spec);
       prune(t, 'spec');
@@ -223,7 +251,8 @@ export function withoutOwned(o: Ownership, value: unknown): unknown {
           for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) stripHandlerPorts(c[probe]);
           if (isRecord(c.lifecycle)) for (const hook of ['postStart', 'preStop']) stripHandlerPorts(c.lifecycle[hook]);
           for (const f of ['command', 'args']) {
-            if (Array.isArray(c[f])) c[f] = (c[f] as unknown[]).map((a) => (typeof a === 'string' ? a.replace(/\d+/g, '#') : a));
+            if (Array.isArray(c[f]))
+              c[f] = (c[f] as unknown[]).map((a) => (typeof a === 'string' ? a.replace(/\d+/g, '#') : a));
           }
           if (Array.isArray(c.env)) c.env = c.env.filter((e) => !(isRecord(e) && o.env.has(String(e.name))));
           prune(c, 'env');
@@ -237,7 +266,8 @@ export function withoutOwned(o: Ownership, value: unknown): unknown {
 /** A deep copy in which every alias is a copy of its own (toJS shares them), so a change through one shows. */
 function unshared(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(unshared);
-  if (isRecord(v) && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unshared(x)]));
+  if (isRecord(v) && !(v instanceof Date))
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unshared(x)]));
   return v;
 }
 
@@ -253,7 +283,9 @@ function stripAffinity(spec: Record<string, unknown>): void {
   if (isRecord(req) && Array.isArray(req.nodeSelectorTerms)) {
     for (const term of req.nodeSelectorTerms) {
       if (isRecord(term) && Array.isArray(term.matchExpressions)) {
-        term.matchExpressions = term.matchExpressions.filter((e) => !(isRecord(e) && e.key === 'node.kubernetes.io/instance-type' && e.operator === 'NotIn'));
+        term.matchExpressions = term.matchExpressions.filter(
+          (e) => !(isRecord(e) && e.key === 'node.kubernetes.io/instance-type' && e.operator === 'NotIn'),
+        );
         prune(term, 'matchExpressions');
       }
     }
@@ -295,14 +327,26 @@ export function checkFidelity(o: Ownership, input: string, output: string): void
     const b = outs[i] as string;
     const va = valueOf(a.replace(/^\uFEFF/, ''), `input document ${i}`);
     const vb = valueOf(b.replace(/^\uFEFF/, ''), `output document ${i}`);
-    if (!isDeepStrictEqual(identity(va), identity(vb))) fail(`document ${i}: identity ${JSON.stringify(identity(va))} became ${JSON.stringify(identity(vb), big)}`, input, output);
+    if (!isDeepStrictEqual(identity(va), identity(vb)))
+      fail(
+        `document ${i}: identity ${JSON.stringify(identity(va))} became ${JSON.stringify(identity(vb), big)}`,
+        input,
+        output,
+      );
     if (a === b) return;
     if (!maySelect(o, va)) fail(`document ${i} is not selected by the policy, yet its text changed`, input, output);
     const [sa, sb] = [withoutOwned(o, va), withoutOwned(o, vb)];
-    if (!isDeepStrictEqual(sa, sb)) fail(`document ${i}: a value outside the paths eksfit owns changed:\n${JSON.stringify(sa, big)}\n${JSON.stringify(sb, big)}`, input, output);
+    if (!isDeepStrictEqual(sa, sb))
+      fail(
+        `document ${i}: a value outside the paths eksfit owns changed:\n${JSON.stringify(sa, big)}\n${JSON.stringify(sb, big)}`,
+        input,
+        output,
+      );
     const [ca, cb] = [commentMarks(a), commentMarks(b)];
-    if (!isDeepStrictEqual(ca, cb)) fail(`document ${i}: comments differ: ${JSON.stringify(ca)} -> ${JSON.stringify(cb)}`, input, output);
-    if (a.includes('\r\n') && /(?<!\r)\n/.test(b) && !/(?<!\r)\n/.test(a)) fail(`document ${i}: CRLF document got LF lines`, input, output);
+    if (!isDeepStrictEqual(ca, cb))
+      fail(`document ${i}: comments differ: ${JSON.stringify(ca)} -> ${JSON.stringify(cb)}`, input, output);
+    if (a.includes('\r\n') && /(?<!\r)\n/.test(b) && !/(?<!\r)\n/.test(a))
+      fail(`document ${i}: CRLF document got LF lines`, input, output);
   });
 }
 

@@ -8,7 +8,17 @@
  * skipped, and a loud notice names the command that installs it.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,15 +54,22 @@ const warned = new Set<string>();
  * Registers `name` on `suite` when every tool is present. A missing tool fails
  * the test in CI and skips it elsewhere, with a notice on stderr.
  */
-export function hostTest(suite: Test, name: string, tools: readonly (string | undefined)[], toolNames: readonly string[], fn: () => void | Promise<void>): void {
+export function hostTest(
+  suite: Test,
+  name: string,
+  tools: readonly (string | undefined)[],
+  toolNames: readonly string[],
+  fn: () => void | Promise<void>,
+): void {
   const missing = toolNames.filter((_, i) => tools[i] === undefined);
   if (missing.length === 0 && eksfitBuilt()) {
     suite(name, fn);
     return;
   }
-  const why = missing.length > 0
-    ? `missing host binar${missing.length > 1 ? 'ies' : 'y'}: ${missing.join(', ')} (install: ${INSTALL_HINT})`
-    : `${EKSFIT} cannot run: dist/eksfit.mjs is missing (build: npm run build)`;
+  const why =
+    missing.length > 0
+      ? `missing host binar${missing.length > 1 ? 'ies' : 'y'}: ${missing.join(', ')} (install: ${INSTALL_HINT})`
+      : `${EKSFIT} cannot run: dist/eksfit.mjs is missing (build: npm run build)`;
   if (IN_CI) {
     suite(name, () => assert.unreachable(`CI=true and ${why}`));
     return;
@@ -124,7 +141,9 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
 export function runOk(cmd: string, args: readonly string[], opts: RunOptions = {}): RunResult {
   const r = run(cmd, args, opts);
   if (r.status !== 0) {
-    assert.unreachable(`${[cmd, ...args].join(' ')} exited ${r.status}\n--- stderr:\n${r.stderr}\n--- stdout:\n${r.stdout}`);
+    assert.unreachable(
+      `${[cmd, ...args].join(' ')} exited ${r.status}\n--- stderr:\n${r.stderr}\n--- stdout:\n${r.stdout}`,
+    );
   }
   return r;
 }

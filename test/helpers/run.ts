@@ -11,7 +11,12 @@ export interface RunOutput {
 }
 
 /** Runs eksfit with `argv`, `stdin` as standard input, in `cwd`. */
-export async function runCli(argv: readonly string[], stdin: string | Uint8Array = '', cwd = process.cwd(), env: Record<string, string> = {}): Promise<RunOutput> {
+export async function runCli(
+  argv: readonly string[],
+  stdin: string | Uint8Array = '',
+  cwd = process.cwd(),
+  env: Record<string, string> = {},
+): Promise<RunOutput> {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
