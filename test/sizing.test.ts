@@ -6,6 +6,7 @@
  *
  * Replay a property failure: PROPERTY_SEED=<seed> PROPERTY_PATH=<path>.
  */
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -785,6 +786,79 @@ noCost(
   'monthlySuperNode',
 );
 cost.run();
+
+const doc = suite('docs/eks-sizing.md');
+const docText = readFileSync(new URL('../docs/eks-sizing.md', import.meta.url), 'utf8');
+/** The rows of the markdown table whose header starts with `header`, as cells. */
+function markdownTable(header: string): string[][] {
+  const lines = docText.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`| ${header}`));
+  const out: string[][] = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    out.push(
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim().replace(/\\\*/g, '*')),
+    );
+  }
+  return out;
+}
+/** `0.5, 1, 2` or `4-16` or `-` as GiB sizes. */
+const sizes = (cell: string): number[] =>
+  cell === '-'
+    ? []
+    : cell.includes('-')
+      ? Array.from(
+          { length: Number(cell.split('-')[1]) - Number(cell.split('-')[0]) + 1 },
+          (_, i) => Number(cell.split('-')[0]) + i,
+        )
+      : cell.split(',').map(Number);
+doc('the CPU table is the data', () => {
+  const columns: CpuTable[] = ['intel', 'amd', 'superNodeMonthly'];
+  const rows = markdownTable('cores | Intel GiB');
+  for (const [i, table] of columns.entries()) {
+    const fromDoc = rows
+      .map((r) => ({ cpu: Number(r[0]), memoryGiB: sizes(r[i + 1] ?? '') }))
+      .filter((t) => t.memoryGiB.length > 0);
+    assert.equal(fromDoc, CPU_TABLES[table], table);
+  }
+});
+doc('the GPU table is the data', () => {
+  const fromDoc: Record<string, { cards: number; cpu: number; memoryGiB: number }[]> = {};
+  for (const [type, cards, cpu, memoryGiB] of markdownTable('gpu-type | cards'))
+    (fromDoc[type as string] ??= []).push({ cards: Number(cards), cpu: Number(cpu), memoryGiB: Number(memoryGiB) });
+  assert.equal(fromDoc, GPU_SPECS);
+});
+doc('the list prices are the example data', () => {
+  const [intl, china] = markdownTable('| Intel core-second');
+  const p = LIST_PRICES_EXAMPLE;
+  assert.equal(intl?.slice(1, 5).map(Number), [
+    p.international.intel.cpuCoreSecond,
+    p.international.intel.memoryGiBSecond,
+    p.international.amd.cpuCoreSecond,
+    p.international.amd.memoryGiBSecond,
+  ]);
+  assert.equal(china?.slice(1).map(Number), [
+    p.china.intel.cpuCoreSecond,
+    p.china.intel.memoryGiBSecond,
+    p.china.amd.cpuCoreSecond,
+    p.china.amd.memoryGiBSecond,
+    p.china.gpuCardSecond.V100,
+    p.china.gpuCardSecond.T4,
+  ]);
+  assert.ok(docText.includes(`recorded on ${p.recorded}`));
+});
+doc('the worked cost example', () => {
+  const c = podCost(run({ containers: [ask('1', '2Gi')] }), {
+    currency: 'USD',
+    ...LIST_PRICES_EXAMPLE.international.intel,
+  });
+  assert.ok(c.ok && c.cost.perSecond.toFixed(9) === '0.000009122' && c.cost.perMonth.toFixed(2) === '23.97');
+  assert.ok(docText.includes('0.000009122 USD a second, about 23.97 USD a month'));
+});
+doc.run();
 
 // Properties: every computed spec is a row of its table, holds the ask on every
 // dimension, and is the smallest such row; no spec only when no row holds the ask.
