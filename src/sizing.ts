@@ -146,14 +146,15 @@ export interface Sizing {
   readonly problems: readonly SizingProblem[];
 }
 
-/** A quantity of every container of one list, per dimension: request (the limit when unset) and limit, or undefined when not set. */
+/** One container's ask per dimension: its request (the limit when unset, else 0), its limit (else 0), and whether either is set. */
 interface ContainerAsk {
   readonly cpu: { readonly request: bigint; readonly limit: bigint; readonly set: boolean };
   readonly memory: { readonly request: bigint; readonly limit: bigint; readonly set: boolean };
   readonly gpu: { readonly request: bigint; readonly limit: bigint; readonly set: boolean };
 }
 
-type Dimension = 'cpu' | 'memory' | 'gpu';
+/** A dimension of a spec: cores, memory, GPU cards. */
+export type Dimension = 'cpu' | 'memory' | 'gpu';
 const RESOURCE_NAMES: Readonly<Record<Dimension, string>> = { cpu: 'cpu', memory: 'memory', gpu: GPU_RESOURCE };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
