@@ -307,9 +307,13 @@ Policy('a policy file that does not exist, or is a directory: exit 2, one line',
   cleanFailure(
     await runCli(['-c', 'missing.yaml'], POD, POLICIES),
     2,
-    /^eksfit: cannot read policy missing\.yaml: ENOENT\n$/,
+    /^eksfit: cannot read policy missing\.yaml: no such file or folder\n$/,
   );
-  cleanFailure(await runCli(['-c', '.'], POD, POLICIES), 2, /^eksfit: cannot read policy \.: EISDIR\n$/);
+  cleanFailure(
+    await runCli(['-c', '.'], POD, POLICIES),
+    2,
+    /^eksfit: cannot read policy \.: is a folder, not a file\n$/,
+  );
 });
 
 Policy.run();
