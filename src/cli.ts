@@ -70,7 +70,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const sources = await readSources(inputs, io);
     if (args.check && !sources.some((s) => hasContent(s.text)))
       throw new InputError(
-        `no manifests found in ${files.length === 0 ? '<stdin>' : files.join(', ')}${
+        `no manifests found in ${files.length === 0 ? '<stdin>' : files.map((f) => (f === '-' ? '<stdin>' : f)).join(', ')}${
           sources.length === 0
             ? ' (no *.yaml, *.yml or *.json file; names starting with "." are skipped)'
             : ' (only empty documents)'

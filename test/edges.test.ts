@@ -199,6 +199,9 @@ Gate('--check with no manifests: empty stdin, a folder without manifests, only e
   const blank = await runCli(['--check', 'blank.yaml'], '', dir);
   assert.is(blank.code, 1);
   assert.match(blank.stderr, /^eksfit: no manifests found in blank\.yaml \(only empty documents\)/);
+  const dash = await runCli(['--check', '-'], '\n', dir);
+  assert.is(dash.code, 1);
+  assert.match(dash.stderr, /^eksfit: no manifests found in <stdin> \(only empty documents\)/);
   const one = await runCli(['--check', '-'], '--- {a: 1}\n', dir);
   assert.is(one.code, 0, 'a document on the --- line is a manifest');
 });
