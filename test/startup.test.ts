@@ -174,6 +174,21 @@ Env('a recorded node that is gone: node from PATH', () => {
   assert.ok(existsSync(marker), 'the node on PATH ran');
 });
 
+Env('no node anywhere: exit 127, one line naming PATH and the recorded node', () => {
+  const pkg = packageCopy('no-node');
+  writeFileSync(join(pkg, 'dist', 'eksfit.node'), '/nonexistent/bin/node\n');
+  // The standard folders bin/eksfit adds to PATH hold this machine's node: point them elsewhere.
+  const script = join(pkg, 'bin', 'eksfit');
+  writeFileSync(script, readFileSync(script, 'utf8').replace('/usr/local/bin:/usr/bin:/bin', '/nonexistent'));
+  const r = run(script, ['-q', APP], { PATH: '/nonexistent' });
+  assert.is(r.status, 127);
+  assert.is(r.stdout, '');
+  assert.is(
+    r.stderr,
+    'eksfit: cannot find Node.js (20 or later): not on PATH (/nonexistent:/nonexistent), and /nonexistent/bin/node (recorded at install) is gone\n',
+  );
+});
+
 Env('npm run build records this node', () => {
   assert.is(readFileSync(join(ROOT, 'dist', 'eksfit.node'), 'utf8'), `${NODE}\n`);
 });
