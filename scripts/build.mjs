@@ -2,10 +2,25 @@
 // 1. compiles the policy JSON Schema ahead of time into a standalone ajv
 //    validator, so no start-up pays for schema compilation;
 // 2. bundles src/main.ts into dist/eksfit.mjs, the file bin/eksfit runs;
-// 3. builds a V8 start-up snapshot of eksfit (dist/eksfit.blob) for this
-//    Node.js binary, which bin/eksfit prefers: it starts about 15 ms faster.
-//    A failure here only costs that speed: the bundle still works.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// 3. records this Node.js binary in dist/eksfit.node (bin/eksfit runs it even
+//    where PATH does not lead to it, as under Helm 4; scripts/install.mjs does
+//    the same when the npm package is installed);
+// 4. builds a V8 start-up snapshot of eksfit (dist/eksfit.blob) for this
+//    Node.js binary and its NODE_OPTIONS, with a stamp (dist/eksfit.blob.stamp)
+//    that bin/eksfit checks before using it. The snapshot is a local
+//    optimisation: it is not in the npm package, and a failure here only costs
+//    start-up time: the bundle still works.
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  utimesSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
@@ -55,32 +70,38 @@ if (!process.argv.includes('--no-bundle')) {
     outfile: join(root, 'dist/eksfit.mjs'),
     format: 'esm',
   });
-  // The snapshot entry must be a single CommonJS script.
-  await build({
-    ...common,
-    entryPoints: [join(root, 'src/snapshot.ts')],
-    outfile: join(root, 'dist/eksfit-snapshot.cjs'),
-    format: 'cjs',
-  });
-  const { spawnSync } = await import('node:child_process');
-  const { rmSync, realpathSync } = await import('node:fs');
-  const blob = join(root, 'dist/eksfit.blob');
-  const stamp = join(root, 'dist/eksfit.blob.node');
-  rmSync(stamp, { force: true });
-  const r = spawnSync(
-    process.execPath,
-    ['--snapshot-blob', blob, '--build-snapshot', join(root, 'dist/eksfit-snapshot.cjs')],
-    {
-      cwd: join(root, 'dist'),
+  const dist = join(root, 'dist');
+  const node = realpathSync(process.execPath);
+  writeFileSync(join(dist, 'eksfit.node'), `${node}\n`);
+  const blob = join(dist, 'eksfit.blob');
+  const stamp = join(dist, 'eksfit.blob.stamp');
+  for (const old of [stamp, join(dist, 'eksfit.blob.node'), join(dist, 'eksfit-snapshot.cjs')])
+    rmSync(old, { force: true });
+  // The snapshot entry must be a single CommonJS script; it is needed only here.
+  const tmp = mkdtempSync(join(tmpdir(), 'eksfit-build-'));
+  try {
+    const entry = join(tmp, 'eksfit-snapshot.cjs');
+    await build({ ...common, entryPoints: [join(root, 'src/snapshot.ts')], outfile: entry, format: 'cjs' });
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], {
+      cwd: tmp,
       encoding: 'utf8',
-    },
-  );
-  if (r.status === 0) {
-    // bin/eksfit compares this stamp with the node it finds: a snapshot only loads in the binary that built it.
-    writeFileSync(stamp, `${realpathSync(process.execPath)}\n`);
-  } else {
-    console.warn(
-      `build: no start-up snapshot (bin/eksfit will run the bundle): ${(r.stderr || r.stdout || '').trim().split('\n')[0]}`,
-    );
+    });
+    if (r.status === 0) {
+      // bin/eksfit compares: the node it is about to run (path, and modification time: the
+      // stamp's own, copied from the binary), and NODE_OPTIONS (V8 flags must be the same).
+      writeFileSync(stamp, `${node}\nNODE_OPTIONS=${process.env.NODE_OPTIONS ?? ''}\n${process.version}\n`);
+      if (spawnSync('touch', ['-r', node, stamp]).status !== 0) {
+        const st = statSync(node);
+        utimesSync(stamp, st.atime, st.mtime);
+      }
+    } else {
+      rmSync(blob, { force: true });
+      console.warn(
+        `build: no start-up snapshot (bin/eksfit will run the bundle): ${(r.stderr || r.stdout || '').trim().split('\n')[0]}`,
+      );
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -4,17 +4,21 @@
  * process. Standard output carries only the result; everything meant for a
  * person goes to standard error (or to --report FILE).
  */
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import minimist from 'minimist';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ConfigError, formatPosition, InputError } from './errors.ts';
+import { fsReason, inputFiles, readInput, type InputFile } from './files.ts';
+import { parseOptions, USAGE } from './options.ts';
 import { loadPolicy, type Policy } from './policy.ts';
 import { formatJson, formatReport } from './report.ts';
+import { checkNotInput, checkReportPath, writeReport } from './reportfile.ts';
 import type { Result } from './results.ts';
 import { decodeUtf8, parseSegment, splitSegments } from './stream.ts';
 import { transform, type Source } from './transform.ts';
 import { unifiedDiff } from './diff.ts';
 import { VERSION } from './version.ts';
+
+export { USAGE };
 
 /** What `main` needs from its environment. */
 export interface Io {
@@ -26,44 +30,11 @@ export interface Io {
   readonly isTTY?: boolean;
 }
 
-export const USAGE = `Usage: eksfit [options] [FILE|DIR|-]...
-
-Makes Kubernetes manifests fit Tencent Cloud serverless Kubernetes (EKS).
-Reads a ResourceList (KRM function) or a multi-document YAML stream from the
-files given (directories: *.yaml, *.yml, *.json, recursively; - or nothing:
-standard input) and writes the result to standard output.
-
-Options:
-  -c, --config FILE   EksFitPolicy to apply (default: a ResourceList's
-                      functionConfig, else $EKSFIT_CONFIG, else the recommended preset)
-  -n, --namespace NS  namespace of objects that name none (default: default)
-      --check         change nothing: print every finding and every change that
-                      would be made; exit 1 if there is any, 0 if EKS-ready
-      --diff          print a unified diff of the changes instead of the result
-      --strict        treat warnings as errors
-      --format FMT    report format: text (default) or json
-      --report FILE   also write the report to FILE (Helm 4 hides stderr)
-  -q, --quiet         no report on standard error (errors still)
-  -h, --help          this help
-      --version       the version
-
-Exit codes: 0 ok; 1 errors in the input or error results (and, with --check,
-any change or warning); 2 usage error or invalid policy.
-`;
-
 /** Runs eksfit with `argv` (without node and script). Returns the exit code. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
-  let reportPath: string | undefined;
+  let report: { path: string; shown: string } | undefined;
   try {
-    const args = minimist([...argv], {
-      string: ['config', 'namespace', 'format', 'report'],
-      boolean: ['quiet', 'help', 'version', 'check', 'diff', 'strict'],
-      alias: { c: 'config', q: 'quiet', h: 'help', n: 'namespace' },
-      unknown: (a) => {
-        if (a.startsWith('-') && a !== '-') throw new ConfigError(`unknown option ${a}; see eksfit --help`);
-        return true;
-      },
-    });
+    const args = parseOptions(argv);
     if (args.help) {
       io.stdout(USAGE);
       return 0;
@@ -72,35 +43,46 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stdout(`eksfit ${VERSION}\n`);
       return 0;
     }
-    const format = (args.format as string | undefined) ?? 'text';
-    if (format !== 'text' && format !== 'json')
-      throw new ConfigError(`--format must be text or json, not ${JSON.stringify(format)}`);
-    for (const k of ['config', 'namespace', 'format', 'report'] as const) {
-      if (Array.isArray(args[k])) throw new ConfigError(`--${k} given more than once`);
-    }
-    reportPath = args.report ? resolve(io.cwd, args.report as string) : undefined;
-    let files = (args._ as unknown[]).map(String);
+    const reportTarget =
+      args.report !== undefined ? { path: resolve(io.cwd, args.report), shown: args.report } : undefined;
+    let files = args.files;
 
     // Legacy kustomize exec plugin: the config object's temp file comes first.
-    let configFile = args.config as string | undefined;
+    let configFile = args.config;
     if (io.env.KUSTOMIZE_PLUGIN_CONFIG_STRING !== undefined && files.length > 0 && configFile === undefined) {
       configFile = files[0];
       files = files.slice(1);
     }
-    const policy = configFile !== undefined ? readPolicy(resolve(io.cwd, configFile), configFile) : undefined;
     // $EKSFIT_CONFIG is a fallback: a functionConfig given by the host wins over it.
-    const envConfig = io.env.EKSFIT_CONFIG || undefined;
-    const fallbackPolicy =
-      policy === undefined && envConfig !== undefined ? readPolicy(resolve(io.cwd, envConfig), envConfig) : undefined;
+    const envConfig = configFile === undefined ? io.env.EKSFIT_CONFIG || undefined : undefined;
+    // The report path is checked before anything is read, so that no error report lands where it must not.
+    const inputs = files.map((f) => (f === '-' ? undefined : inputFiles(f, io.cwd)));
+    if (reportTarget) {
+      const paths = [configFile, envConfig].filter((p) => p !== undefined).map((p) => resolve(io.cwd, p));
+      for (const list of inputs) for (const f of list ?? []) paths.push(f.path);
+      checkNotInput(reportTarget.path, reportTarget.shown, paths);
+      checkReportPath(reportTarget.path, reportTarget.shown);
+      report = reportTarget;
+    }
+    const policy = configFile !== undefined ? readPolicy(resolve(io.cwd, configFile), configFile) : undefined;
+    const fallbackPolicy = envConfig !== undefined ? readPolicy(resolve(io.cwd, envConfig), envConfig) : undefined;
 
-    const sources = await readSources(files, io);
-    const namespace = args.namespace as string | undefined;
+    const sources = await readSources(inputs, io);
+    if (args.check && !sources.some((s) => hasContent(s.text)))
+      throw new InputError(
+        `no manifests found in ${files.length === 0 ? '<stdin>' : files.map((f) => (f === '-' ? '<stdin>' : f)).join(', ')}${
+          sources.length === 0
+            ? ' (no *.yaml, *.yml or *.json file; names starting with "." are skipped)'
+            : ' (only empty documents)'
+        }`,
+      );
+    const namespace = args.namespace;
     const out = transform(sources, {
       ...(policy ? { policy } : {}),
       ...(fallbackPolicy ? { fallbackPolicy } : {}),
       ...(namespace ? { namespace } : {}),
       verify: shouldVerify(sources, io.env.EKSFIT_VERIFY),
-      strict: Boolean(args.strict),
+      strict: args.strict,
     });
     // transform already made the policy's warnings errors (for a ResourceList's results); this catches the rest.
     const results: readonly Result[] = args.strict
@@ -109,12 +91,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const errors = results.some((r) => r.severity === 'error');
     // In stream mode an error result means nothing is written to standard output.
     const failed = errors && out.mode === 'stream' && !args.check && !args.diff;
-    const report =
-      format === 'json'
+    const text =
+      args.format === 'json'
         ? formatJson(results, out.changed)
-        : formatReport(results, { changed: out.changed, check: Boolean(args.check), failed });
-    if (reportPath)
-      writeFileSync(reportPath, out.policyError ? `eksfit: ${out.policyError.toString()}\n${report}` : report);
+        : formatReport(results, { changed: out.changed, check: args.check, failed });
+    if (report)
+      writeReport(report.path, report.shown, out.policyError ? `eksfit: ${out.policyError.toString()}\n${text}` : text);
 
     if (out.policyError) {
       io.stdout(out.output);
@@ -122,36 +104,59 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return 2;
     }
     if (args.check) {
-      io.stdout(report);
+      io.stdout(text);
       return errors || out.changed || results.some((r) => r.severity === 'warning') ? 1 : 0;
     }
     if (args.diff) {
       io.stdout(diffOf(sources, out.input, out.output, io.isTTY === true && !io.env.NO_COLOR));
-      if (!args.quiet) io.stderr(report);
+      if (!args.quiet) io.stderr(text);
       return errors ? 1 : 0;
     }
     if (out.mode === 'krm') {
       // kustomize shows standard error but not results: the report goes there too.
-      if (!args.quiet) io.stderr(report);
+      if (!args.quiet) io.stderr(text);
       io.stdout(out.output);
       return errors ? 1 : 0;
     }
     if (errors) {
-      io.stderr(report);
+      io.stderr(text);
       return 1;
     }
-    if (!args.quiet) io.stderr(report);
+    if (!args.quiet) io.stderr(text);
     io.stdout(out.output);
     return 0;
   } catch (e) {
     if (e instanceof InputError || e instanceof ConfigError) {
       io.stderr(`eksfit: ${e.toString()}\n`);
       // Helm 4 hides standard error: the report file is where the user looks.
-      if (reportPath) writeFileSync(reportPath, `eksfit: ${e.toString()}\n`);
+      if (report) {
+        try {
+          writeReport(report.path, report.shown, `eksfit: ${e.toString()}\n`);
+        } catch (w) {
+          if (!(w instanceof InputError)) throw w;
+          io.stderr(`eksfit: ${w.toString()}\n`);
+        }
+      }
       return e.exitCode;
     }
     throw e;
   }
+}
+
+/**
+ * True when `text` holds a document with content: a line that is not blank,
+ * not a comment, not a directive and not a bare `---` or `...` marker.
+ */
+function hasContent(text: string): boolean {
+  const line = /^[ \t]*([^\s#].*)$/gm;
+  for (let m = line.exec(text); m; m = line.exec(text)) {
+    const l = m[1] as string;
+    if (l.startsWith('%')) continue;
+    const marker = /^(---|\.\.\.)(?:[ \t]+(.*))?$/.exec(l);
+    if (marker && !marker[2]?.replace(/^#.*/, '').trim()) continue;
+    return true;
+  }
+  return false;
 }
 
 /** Inputs up to this size have every edit parsed back and checked (a few ms); larger ones only when asked. */
@@ -178,7 +183,7 @@ function readPolicy(path: string, shown: string): Policy {
     text = decodeUtf8(readFileSync(path), shown);
   } catch (e) {
     if (e instanceof InputError) throw new ConfigError(e.toString());
-    throw new ConfigError(`cannot read policy ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(`cannot read policy ${shown}: ${fsReason(e)}`);
   }
   const segments = splitSegments(text, shown).filter((s) => /^\s*[^\s#-]/m.test(s.text.replace(/^---.*$/m, '')));
   if (segments.length !== 1)
@@ -199,39 +204,15 @@ function readPolicy(path: string, shown: string): Policy {
   return loadPolicy(doc.toJS({ maxAliasCount: 100 }), shown);
 }
 
-async function readSources(files: readonly string[], io: Io): Promise<Source[]> {
-  if (files.length === 0) return [{ file: '<stdin>', text: decodeUtf8(await io.stdin(), '<stdin>') }];
+/** Reads the inputs (`undefined`: standard input) in order. */
+async function readSources(inputs: readonly (readonly InputFile[] | undefined)[], io: Io): Promise<Source[]> {
+  if (inputs.length === 0) return [{ file: '<stdin>', text: decodeUtf8(await io.stdin(), '<stdin>') }];
   const sources: Source[] = [];
-  for (const f of files) {
-    if (f === '-') {
-      sources.push({ file: '<stdin>', text: decodeUtf8(await io.stdin(), '<stdin>') });
-      continue;
-    }
-    const path = resolve(io.cwd, f);
-    let st;
-    try {
-      st = statSync(path);
-    } catch {
-      throw new ConfigError(`cannot read ${f}: no such file or directory`);
-    }
-    const list = st.isDirectory()
-      ? listManifests(path).map((p) => ({ p, shown: join(f, p.slice(path.length + 1)) }))
-      : [{ p: path, shown: f }];
-    for (const { p, shown } of list) sources.push({ file: shown, text: decodeUtf8(readFileSync(p), shown) });
+  for (const list of inputs) {
+    if (list === undefined) sources.push({ file: '<stdin>', text: decodeUtf8(await io.stdin(), '<stdin>') });
+    else for (const f of list) sources.push({ file: f.shown, text: decodeUtf8(readInput(f), f.shown) });
   }
   return sources;
-}
-
-/** *.yaml, *.yml and *.json below `dir`, recursively, in a stable (sorted) order. */
-export function listManifests(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    const st = statSync(p);
-    if (st.isDirectory()) out.push(...listManifests(p));
-    else if (/\.(ya?ml|json)$/i.test(name)) out.push(p);
-  }
-  return out;
 }
 
 /** Binds `main` to this process. */

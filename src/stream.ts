@@ -8,6 +8,7 @@
  * concatenation of all segments is the input, exactly: a segment nobody edits
  * is written back as it came.
  */
+import { excessiveNesting } from './depth.ts';
 import {
   isAlias,
   isCollection,
@@ -121,6 +122,9 @@ export function checkSyntax(segment: Segment): void {
 
 /** parseSegment with the yaml library: anything the fast reader leaves. */
 function parseSlowly(segment: Segment): ParsedSegment {
+  // Refused before the library builds (recursively, and large) what is nested too deep to keep.
+  const deep = excessiveNesting(segment.text, MAX_NESTING);
+  if (deep >= 0) throw new InputError(`nested more than ${MAX_NESTING} levels deep`, positionOf(segment, deep));
   try {
     const doc = parseDocument(segment.text, {
       version: '1.1',

@@ -81,10 +81,10 @@ cli('a ResourceList next to other documents is a stream, not a KRM call', async 
   assert.ok(out.stdout.endsWith('---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n'));
 });
 
-cli('a missing file is a usage error', async () => {
+cli('a missing file is an input error: exit 1, the path and the reason in words', async () => {
   const out = await runCli(['nope.yaml']);
-  assert.is(out.code, 2);
-  assert.match(out.stderr, 'cannot read nope.yaml');
+  assert.is(out.code, 1);
+  assert.is(out.stderr, 'eksfit: cannot read nope.yaml: no such file or folder\n');
 });
 
 cli('-c, then $EKSFIT_CONFIG', async () => {
