@@ -7,10 +7,9 @@
  * stops accepting, finishes what is in flight and exits 0. Node.js only.
  */
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { createServer, type Server } from 'node:https';
+import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import { createSecureContext } from 'node:tls';
 import minimist from 'minimist';
 import { parseAllDocuments } from 'yaml';
 import { Admitter, BadReview, review } from './admission.ts';
@@ -174,6 +173,11 @@ export class WebhookServer {
 
   /** Loads the certificate, listens, and watches the files. Rejects when it cannot listen. */
   async start(): Promise<void> {
+    // Loaded here, not imported at the top: the CLI's start-up does not pay for TLS.
+    // getBuiltinModule (Node.js 20.16+) also works in the start-up snapshot, where import() does not.
+    const builtin = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule : undefined;
+    const { createServer } = builtin ? builtin('node:https') : await import('node:https');
+    tls = builtin ? builtin('node:tls') : await import('node:tls');
     this.certificate = readCertificate(this.options.certFile, this.options.keyFile);
     warmUp(this.admitter.policy);
     const server = createServer({
@@ -414,11 +418,13 @@ function warmUp(policy: Policy): void {
   for (let i = 0; i < 20; i++) JSON.stringify(review(JSON.parse(JSON.stringify(body)), policy).response);
 }
 
+let tls: typeof import('node:tls') | undefined;
+
 function readCertificate(certFile: string, keyFile: string): { cert: Buffer; key: Buffer } {
   const cert = readFileSync(certFile);
   const key = readFileSync(keyFile);
   // Throws when they do not parse or do not belong together.
-  createSecureContext({ cert, key });
+  tls?.createSecureContext({ cert, key });
   return { cert, key };
 }
 
