@@ -186,6 +186,8 @@ export class WebhookServer {
       minVersion: 'TLSv1.2',
       requestTimeout: this.options.requestTimeoutMs ?? 10_000,
       headersTimeout: Math.min(this.options.requestTimeoutMs ?? 10_000, 5_000),
+      // How often those two are enforced (Node.js's default is every 30 s).
+      connectionsCheckingInterval: Math.min(1_000, this.options.requestTimeoutMs ?? 10_000),
       // Longer than the API server's idle connections, so it does not reuse one being closed.
       keepAliveTimeout: 120_000,
     });

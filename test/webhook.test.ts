@@ -235,6 +235,37 @@ server('a new certificate and key are served after the files change, without a r
   assert.match((await call(srv.port, 'GET', '/metrics')).body, /^eksfit_webhook_certificate_reloads_total [1-9]/m);
 });
 
+server('a request that does not arrive in time is answered 408 and closed', async () => {
+  const s = new WebhookServer(options({ requestTimeoutMs: 300 }), defaultPolicy());
+  await s.start();
+  try {
+    const started = Date.now();
+    const status = await new Promise<number | string>((done) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: s.port,
+          method: 'POST',
+          path: '/mutate',
+          ca: CA,
+          agent: false,
+          headers: { 'content-type': 'application/json', 'content-length': '1000' },
+        },
+        (res) => {
+          res.resume();
+          done(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? 'error'));
+      req.write('{"apiVersion":');
+    });
+    assert.ok(status === 408 || status === 'ECONNRESET', String(status));
+    assert.ok(Date.now() - started < 5000, 'well before the default timeout');
+  } finally {
+    await s.shutdown();
+  }
+});
+
 const policy = suite('webhook policy file');
 
 policy('the policy file is re-read when it changes; an invalid one is logged and the previous kept', async () => {
