@@ -228,7 +228,7 @@ export function blockYaml(value: unknown): string {
   const scalar = (v: unknown): string | undefined => {
     if (Array.isArray(v)) return v.length === 0 ? '[]' : undefined;
     if (isObject(v)) return Object.keys(v).length === 0 ? '{}' : undefined;
-    return JSON.stringify(v ?? null);
+    return typeof v === 'string' ? quote(v) : JSON.stringify(v ?? null);
   };
   const node = (v: unknown, indent: string, first: string): void => {
     if (Array.isArray(v)) {
@@ -245,9 +245,9 @@ export function blockYaml(value: unknown): string {
     let lead = first;
     for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
       const s = scalar(item);
-      if (s !== undefined) out += `${lead}${JSON.stringify(k)}: ${s}\n`;
+      if (s !== undefined) out += `${lead}${quote(k)}: ${s}\n`;
       else {
-        out += `${lead}${JSON.stringify(k)}:\n`;
+        out += `${lead}${quote(k)}:\n`;
         node(item, Array.isArray(item) ? indent : indent + '  ', Array.isArray(item) ? indent : indent + '  ');
       }
       lead = indent;
@@ -257,6 +257,18 @@ export function blockYaml(value: unknown): string {
   if (top !== undefined) return `${top}\n`;
   node(value, '', '');
   return out;
+}
+
+/**
+ * A JSON string as a YAML double-quoted scalar. JSON leaves some characters
+ * raw that YAML reads as line breaks (U+0085, U+2028, U+2029) or refuses as
+ * non-printable (DEL, C1 controls, U+FEFF, U+FFFE, U+FFFF): those are escaped.
+ */
+function quote(s: string): string {
+  return JSON.stringify(s).replace(
+    /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function done(patch: PatchOp[], warnings: string[], name: string): Admission {

@@ -89,6 +89,14 @@ admit('keys are escaped in patch paths: / as ~1, ~ as ~0', () => {
   });
 });
 
+admit('existing annotations with any characters are never touched by the patch', () => {
+  const odd = { note: 'line\u2028sep \u0085 \u007f "q" \\ \ttab\nnl', y: 'on', n: '0x10' };
+  const a = admitPod(pod({ metadata: { annotations: odd } }), policy([{ name: 'r', ipvs: { tcpTimeout: '60s' } }]));
+  assert.equal(a.patch, [
+    { op: 'add', path: '/metadata/annotations/eks.tke.cloud.tencent.com~1ipvs-tcp-timeout', value: '60s' },
+  ]);
+});
+
 admit('an existing value stays with overwrite: false and is replaced with overwrite: true', () => {
   const p = pod({ metadata: { annotations: { [TCP]: '900s' }, labels: { app: 'api' } } });
   const keep = admitPod(p, policy([{ name: 'r', match: { labelSelector: 'app=api' }, ipvs: { tcpTimeout: '1800s' } }]));
@@ -331,7 +339,16 @@ yaml('reads back as the same JSON (quoted keys and strings, YAML 1.1 look-alikes
     a: 'yes',
     on: 'off',
     '<<': { x: 1 },
-    n: [1, -2.5, true, null, '0x10', '', 'multi\nline "q" \\ \u0001'],
+    n: [
+      1,
+      -2.5,
+      true,
+      null,
+      '0x10',
+      '',
+      'multi\nline "q" \\ \u0001',
+      'breaks \u0085 \u2028 \u2029 del \u007f bom \ufeff \uffff',
+    ],
     e: {},
     l: [],
     nested: [[1, 2], [{ k: 'v', w: [] }]],
