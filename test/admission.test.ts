@@ -14,6 +14,8 @@ import {
 } from '../src/admission.ts';
 import { defaultPolicy, loadPolicy, type Policy } from '../src/policy.ts';
 import { parse } from 'yaml';
+import fc from 'fast-check';
+import { policy as policyArb } from './helpers/arbitraries.ts';
 
 const UDP = 'eks.tke.cloud.tencent.com/ipvs-udp-timeout';
 const TCP = 'eks.tke.cloud.tencent.com/ipvs-tcp-timeout';
@@ -356,7 +358,96 @@ yaml('reads back as the same JSON (quoted keys and strings, YAML 1.1 look-alikes
   assert.equal(parse(blockYaml(value), { version: '1.1' }), value);
 });
 
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 100);
+const params: fc.Parameters<unknown> = {
+  numRuns: RUNS,
+  includeErrorInReport: true,
+  ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
+};
+
+const key = fc.constantFrom('app', 'tier', 'example.com/a~b', 'x/y', UDP, TCP, METRICS, 'sidecar.istio.io/inject');
+const value = fc.constantFrom('true', 'false', 'web', '120s', '60s', '9110', '', 'a\u2028b', 'on');
+const port = fc.record(
+  {
+    name: fc.constantFrom('grpc', 'grpc-api', 'http', 'metrics'),
+    containerPort: fc.constantFrom(80, 8080, 9100, 9110, 50051),
+    hostPort: fc.constantFrom(80, 9100),
+    appProtocol: fc.constantFrom('grpc', 'http'),
+  },
+  { requiredKeys: ['containerPort'] },
+);
+const container = fc.record({
+  name: fc.constantFrom('app', 'istio-proxy', 'sidecar'),
+  image: fc.constant('img'),
+  ports: fc.array(port, { maxLength: 3 }),
+});
+/** Pods as the API server sends them: named or generated, with owners, annotations, placement fields. */
+const podArb = fc
+  .record(
+    {
+      name: fc.constantFrom('web', 'api-v2', 'worker', ''),
+      owner: fc.constantFrom('ReplicaSet', 'Job', 'DaemonSet', 'StatefulSet'),
+      labels: fc.dictionary(key, value, { maxKeys: 3 }),
+      annotations: fc.dictionary(key, value, { maxKeys: 3 }),
+      containers: fc.array(container, { minLength: 1, maxLength: 3 }),
+      nodeSelector: fc.dictionary(fc.constantFrom('node.kubernetes.io/instance-type', 'zone'), value, { maxKeys: 2 }),
+      tolerations: fc.array(
+        fc.record({ key: fc.constantFrom('a', 'eks.tke.cloud.tencent.com/eklet'), operator: fc.constant('Exists') }),
+        { maxLength: 2 },
+      ),
+      ns: fc.constantFrom('default', 'prod', 'team-a'),
+    },
+    { requiredKeys: ['name', 'labels', 'containers', 'ns'] },
+  )
+  .map((p) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      ...(p.name ? { name: p.name } : { generateName: 'web-abc12-' }),
+      labels: { ...p.labels, 'pod-template-hash': 'abc12' },
+      ...(p.annotations ? { annotations: p.annotations } : {}),
+      ...(p.owner ? { ownerReferences: [{ kind: p.owner, name: 'web-abc12', controller: true }] } : {}),
+    },
+    spec: {
+      containers: p.containers,
+      ...(p.nodeSelector ? { nodeSelector: p.nodeSelector } : {}),
+      ...(p.tolerations ? { tolerations: p.tolerations } : {}),
+    },
+    ns: p.ns,
+  }));
+
+const ALLOWED = /^\/(metadata\/annotations|spec\/nodeSelector|spec\/tolerations|spec\/affinity|spec$)/;
+
+const props = suite('admitPod properties');
+
+props(
+  'for any Pod and policy: evaluated, only allowed paths, existing annotations kept, a second call changes nothing',
+  () => {
+    fc.assert(
+      fc.property(podArb, fc.option(policyArb, { freq: 3, nil: undefined }), ({ ns, ...pod }, spec) => {
+        const pol = spec ? loadPolicy(spec.doc, 'generated') : defaultPolicy();
+        const a = admitPod(pod, pol, { namespace: ns });
+        assert.is.not(a.outcome, 'failedOpen', a.error);
+        for (const op of a.patch) assert.match(op.path, ALLOWED);
+        for (const w of a.warnings) assert.ok(w.length <= WARNING_LENGTH, w);
+        const patched = apply(pod, a.patch);
+        const before = annotationsOf(pod);
+        const after = annotationsOf(patched);
+        const overwrites = pol.rules.some((r) => r.overwrite);
+        for (const [k, v] of Object.entries(before)) {
+          if (!overwrites) assert.is(after[k], v, `annotation ${k} kept`);
+          else assert.ok(k in after);
+        }
+        const again = admitPod(patched, pol, { namespace: ns });
+        assert.equal(again.patch, [], 'reinvocation changes nothing');
+      }),
+      params,
+    );
+  },
+);
+
 admit.run();
 names.run();
 rev.run();
 yaml.run();
+props.run();
