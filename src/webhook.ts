@@ -191,7 +191,7 @@ export class WebhookServer {
       // Longer than the API server's idle connections, so it does not reuse one being closed.
       keepAliveTimeout: 120_000,
     });
-    server.on('request', (req, res) => this.handle(req, res));
+    server.on('request', (req, res) => this.guarded(req, res, () => this.handle(req, res)));
     server.on('tlsClientError', (e) => this.log('debug', 'TLS handshake failed', { error: e.message }));
     this.server = server;
     await new Promise<void>((done, fail) => {
@@ -339,51 +339,65 @@ export class WebhookServer {
       chunks.push(c);
     });
     req.on('error', () => finish());
-    req.on('end', () => {
-      if (over) return;
-      let body: unknown;
-      try {
-        body = JSON.parse(Buffer.concat(chunks, size).toString('utf8'));
-      } catch {
-        return this.refuse(req, res, 400, 'body is not JSON');
-      }
-      let answer;
-      try {
-        answer = review(body, this.admitter);
-      } catch (e) {
-        if (e instanceof BadReview) return this.refuse(req, res, 400, e.message);
-        // review() never throws otherwise; if it does, still never block a Pod.
-        this.metrics.add(this.metrics.errors, 'review');
-        this.log('error', 'internal error', { error: (e as Error).stack ?? String(e) });
-        return this.refuse(req, res, 500, 'internal error');
-      }
-      const { admission, request } = answer;
-      const outcome = admission.outcome === 'failedOpen' ? 'failed_open' : admission.outcome;
-      this.metrics.add(this.metrics.reviews, outcome);
-      if ((admission as { cached?: boolean }).cached) this.metrics.memoHits++;
-      this.send(res, 200, 'application/json', JSON.stringify(answer.response));
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.metrics.observe(seconds);
-      const fields = {
-        uid: request.uid,
-        namespace: request.namespace,
-        name: admission.name,
-        operation: request.operation,
-        dryRun: request.dryRun === true,
-        outcome,
-        patchOps: admission.patch.length,
-        warnings: admission.warnings.length,
-        ms: Math.round(seconds * 1e6) / 1e3,
-      };
-      if (admission.outcome === 'failedOpen') {
-        this.metrics.add(this.metrics.errors, 'review');
-        this.log('error', 'Pod not evaluated, allowed unchanged', { ...fields, error: admission.error });
-      } else this.log('debug', 'review', fields);
-    });
+    req.on('end', () =>
+      this.guarded(req, res, () => {
+        if (over) return;
+        let body: unknown;
+        try {
+          body = JSON.parse(Buffer.concat(chunks, size).toString('utf8'));
+        } catch {
+          return this.refuse(req, res, 400, 'body is not JSON');
+        }
+        let answer;
+        try {
+          answer = review(body, this.admitter);
+        } catch (e) {
+          if (e instanceof BadReview) return this.refuse(req, res, 400, e.message);
+          // review() never throws otherwise; if it does, still never block a Pod.
+          this.metrics.add(this.metrics.errors, 'review');
+          this.log('error', 'internal error', { error: (e as Error).stack ?? String(e) });
+          return this.refuse(req, res, 500, 'internal error');
+        }
+        const { admission, request } = answer;
+        const outcome = admission.outcome === 'failedOpen' ? 'failed_open' : admission.outcome;
+        this.metrics.add(this.metrics.reviews, outcome);
+        if ((admission as { cached?: boolean }).cached) this.metrics.memoHits++;
+        this.send(res, 200, 'application/json', JSON.stringify(answer.response));
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        this.metrics.observe(seconds);
+        const fields = {
+          uid: request.uid,
+          namespace: request.namespace,
+          name: admission.name,
+          operation: request.operation,
+          dryRun: request.dryRun === true,
+          outcome,
+          patchOps: admission.patch.length,
+          warnings: admission.warnings.length,
+          ms: Math.round(seconds * 1e6) / 1e3,
+        };
+        if (admission.outcome === 'failedOpen') {
+          this.metrics.add(this.metrics.errors, 'review');
+          this.log('error', 'Pod not evaluated, allowed unchanged', { ...fields, error: admission.error });
+        } else this.log('debug', 'review', fields);
+      }),
+    );
+  }
+
+  /** Runs a handler; a bug in it answers 500 and is logged instead of ending the process. */
+  private guarded(req: IncomingMessage, res: ServerResponse, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.metrics.add(this.metrics.errors, 'review');
+      this.log('error', 'internal error', { url: req.url, error: (e as Error).stack ?? String(e) });
+      if (!res.headersSent) this.refuse(req, res, 500, 'internal error');
+      else res.destroy();
+    }
   }
 
   private refuse(req: IncomingMessage, res: ServerResponse, code: number, message: string): void {
-    this.metrics.add(this.metrics.badRequests, String(code));
+    if (code < 500) this.metrics.add(this.metrics.badRequests, String(code));
     this.log(code >= 500 ? 'error' : 'debug', 'request refused', { method: req.method, url: req.url, code, message });
     // Stop reading a body we refuse: the connection is not reused.
     if (!req.complete) res.setHeader('Connection', 'close');
