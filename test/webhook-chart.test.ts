@@ -42,6 +42,11 @@ for (const [tool, name] of [
 ] as const) {
   const s = suite(`deploy/chart with ${name}`);
 
+  hostTest(s, 'helm lint passes', [tool], [name], () => {
+    const out = runOk(tool as string, ['lint', CHART, '--namespace', NS]);
+    assert.match(out.stdout, '0 chart(s) failed');
+  });
+
   hostTest(s, 'default values: the objects, the registration, the Deployment', [tool], [name], () => {
     const objs = render(tool as string);
     assert.equal(objs.map((o) => o.kind).sort(), [
