@@ -4,7 +4,7 @@
  * certificates are made with openssl in a temp directory.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -233,6 +233,38 @@ server('a new certificate and key are served after the files change, without a r
   }
   assert.is.not(after, before, 'the new certificate is served');
   assert.match((await call(srv.port, 'GET', '/metrics')).body, /^eksfit_webhook_certificate_reloads_total [1-9]/m);
+});
+
+server('a Secret volume update (the kubelet swaps a ..data symlink) is picked up too', async () => {
+  // The kubelet's layout: tls.crt -> ..data/tls.crt, ..data -> ..<timestamp>/, swapped by a rename.
+  const vol = join(dir, 'volume');
+  mkdirSync(join(vol, '..v1'), { recursive: true });
+  mkdirSync(join(vol, '..v2'), { recursive: true });
+  copyFileSync(join(dir, 'one.crt'), join(vol, '..v1', 'tls.crt'));
+  copyFileSync(join(dir, 'one.key'), join(vol, '..v1', 'tls.key'));
+  copyFileSync(join(dir, 'two.crt'), join(vol, '..v2', 'tls.crt'));
+  copyFileSync(join(dir, 'two.key'), join(vol, '..v2', 'tls.key'));
+  symlinkSync('..v1', join(vol, '..data'));
+  symlinkSync('..data/tls.crt', join(vol, 'tls.crt'));
+  symlinkSync('..data/tls.key', join(vol, 'tls.key'));
+  const s = new WebhookServer(
+    options({ certFile: join(vol, 'tls.crt'), keyFile: join(vol, 'tls.key') }),
+    defaultPolicy(),
+  );
+  await s.start();
+  try {
+    const before = (await call(s.port, 'GET', '/healthz')).fingerprint;
+    symlinkSync('..v2', join(vol, '..data_tmp'));
+    renameSync(join(vol, '..data_tmp'), join(vol, '..data'));
+    let after = before;
+    for (let i = 0; i < 50 && after === before; i++) {
+      await sleep(100);
+      after = (await call(s.port, 'GET', '/healthz')).fingerprint;
+    }
+    assert.is.not(after, before, 'the swapped-in certificate is served');
+  } finally {
+    await s.shutdown();
+  }
 });
 
 server('a request that does not arrive in time is answered 408 and closed', async () => {
