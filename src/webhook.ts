@@ -288,7 +288,6 @@ export class WebhookServer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    if (this.draining) res.setHeader('Connection', 'close');
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/mutate') {
       if (req.method !== 'POST') return this.refuse(req, res, 405, 'use POST');
@@ -407,6 +406,8 @@ export class WebhookServer {
 
   private send(res: ServerResponse, code: number, type: string, body: string): void {
     if (res.headersSent) return;
+    // A request that was in flight when SIGTERM came: its connection is not kept for another.
+    if (this.draining) res.setHeader('Connection', 'close');
     res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
   }

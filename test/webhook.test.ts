@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -389,7 +389,8 @@ cli('bin/eksfit webhook: SIGTERM stops accepting, finishes the request in flight
         method: 'POST',
         path: '/mutate',
         ca: CA,
-        agent: false,
+        // Kept alive, as the API server does: the server must still close it to exit.
+        agent: new Agent({ keepAlive: true }),
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       },
       (res) => {
@@ -415,10 +416,12 @@ cli('bin/eksfit webhook: SIGTERM stops accepting, finishes the request in flight
     }, 300);
   });
   const r = await reply;
+  const answered = Date.now();
   assert.is(refused, true, 'new connections refused after SIGTERM');
   assert.is(r.status, 200);
   assert.is(JSON.parse(r.body).response.uid, 'in-flight');
   assert.is(await exited, 0, stderr);
+  assert.ok(Date.now() - answered < 5000, 'exits once the request is answered, not after a keep-alive timeout');
   assert.match(stderr, '"msg":"stopped"');
 });
 
