@@ -53,7 +53,7 @@ any change or warning); 2 usage error or invalid policy.
 
 /** Runs eksfit with `argv` (without node and script). Returns the exit code. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
-  // Loaded on demand: node:https cannot be in the start-up snapshot, and the CLI does not need it.
+  // The server is loaded only for `eksfit webhook`: the CLI does not need it.
   if (argv[0] === 'webhook') return (await import('./webhook.ts')).webhookMain(argv.slice(1), io);
   let reportPath: string | undefined;
   try {
