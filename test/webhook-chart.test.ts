@@ -5,7 +5,7 @@
  * server dry run, is tested where a control plane runs.)
  */
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -205,6 +205,36 @@ for (const [tool, name] of [
     assert.equal(hook.namespaceSelector.matchExpressions[0].values, ['kube-system', NS, 'istio-system', 'monitoring']);
     const cm = one(objs, 'ConfigMap');
     assert.is(loadPolicy(parseAllDocuments(cm.data['policy.yaml'])[0]?.toJS(), 'p').preset, 'none');
+  });
+
+  hostTest(s, 'the values example in docs/webhook.md renders to a valid policy', [tool], [name], () => {
+    const docs = readFileSync(join(ROOT, 'docs', 'webhook.md'), 'utf8');
+    const example = /```yaml\n(policy:[\s\S]*?)```/.exec(docs)?.[1];
+    assert.ok(example, 'a values example starting with policy:');
+    const dir = mkdtempSync(join(tmpdir(), 'eksfit-chart-'));
+    try {
+      writeFileSync(join(dir, 'values.yaml'), example as string);
+      const out = runOk(tool as string, [
+        'template',
+        'eksfit',
+        CHART,
+        '--namespace',
+        NS,
+        '-f',
+        join(dir, 'values.yaml'),
+      ]);
+      const objs = parseAllDocuments(out.stdout).map((d) => d.toJS() as Obj);
+      const cm = objs.find((o) => o?.kind === 'ConfigMap') as Obj;
+      const policy = loadPolicy(parseAllDocuments(cm.data['policy.yaml'])[0]?.toJS(), 'docs example');
+      assert.equal(
+        policy.rules.filter((r) => !r.preset).map((r) => r.name),
+        ['grpc-behind-services', 'crawler-eip'],
+      );
+      const hook = (objs.find((o) => o?.kind === 'MutatingWebhookConfiguration') as Obj).webhooks[0];
+      assert.ok(hook.namespaceSelector.matchExpressions[0].values.includes('istio-system'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   s.run();
