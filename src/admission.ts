@@ -132,9 +132,13 @@ export function admitPod(pod: unknown, policy: Policy, options: AdmitOptions = {
  */
 export class Admitter {
   private readonly memo = new Map<string, Admission>();
+  /** Characters of all keys: the memo is bounded in memory as well as in entries. */
+  private chars = 0;
   constructor(
     readonly policy: Policy,
     readonly capacity = 1000,
+    /** A Pod larger than this (as JSON) is not kept; all kept Pods together stay under 64 times it. */
+    readonly maxPodChars = 64 * 1024,
   ) {}
 
   /** Like admitPod; `cached` says whether the answer came from the memo. */
@@ -154,9 +158,14 @@ export class Admitter {
       return { ...hit, cached: true };
     }
     const answer = admitPod(pod, this.policy, options);
-    if (key !== undefined && answer.outcome !== 'failedOpen' && this.capacity > 0) {
+    if (key !== undefined && answer.outcome !== 'failedOpen' && this.capacity > 0 && key.length <= this.maxPodChars) {
       this.memo.set(key, answer);
-      if (this.memo.size > this.capacity) this.memo.delete(this.memo.keys().next().value as string);
+      this.chars += key.length;
+      while (this.memo.size > this.capacity || this.chars > 64 * this.maxPodChars) {
+        const oldest = this.memo.keys().next().value as string;
+        this.memo.delete(oldest);
+        this.chars -= oldest.length;
+      }
     }
     return { ...answer, cached: false };
   }

@@ -332,6 +332,10 @@ rev('an Admitter answers the same Pod from its memo', () => {
   // Bounded: the least recently used entry goes.
   admitter.admit(pod(), { namespace: 'ns' });
   assert.is(admitter.admit(p, { namespace: 'ns' }).cached, false);
+  // Bounded in memory too: a Pod larger than maxPodChars is evaluated every time.
+  const small = new Admitter(defaultPolicy(), 10, 50);
+  small.admit(p, { namespace: 'ns' });
+  assert.is(small.admit(p, { namespace: 'ns' }).cached, false);
 });
 
 const yaml = suite('blockYaml');
