@@ -32,6 +32,8 @@ export interface Io {
 
 /** Runs eksfit with `argv` (without node and script). Returns the exit code. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  // The server is loaded only for `eksfit webhook`: the CLI does not need it.
+  if (argv[0] === 'webhook') return (await import('./webhook.ts')).webhookMain(argv.slice(1), io);
   let report: { path: string; shown: string } | undefined;
   try {
     const args = parseOptions(argv);

@@ -133,6 +133,7 @@ export function optionLines(summary = false): string {
 }
 
 export const USAGE = `Usage: eksfit [options] [FILE|DIR|-]...
+       eksfit webhook --cert FILE --key FILE [--port 8443] [-c POLICY]   (see eksfit webhook --help)
 
 Makes Kubernetes manifests fit Tencent Cloud serverless Kubernetes (EKS).
 Reads a ResourceList (KRM function) or a multi-document YAML stream from the

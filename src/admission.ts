@@ -1,0 +1,426 @@
+/**
+ * Admission: the policy applied to one Pod at creation, as a mutating webhook
+ * answers it. Pure: an AdmissionReview (plain JSON) and a Policy in, an
+ * AdmissionReview with a JSONPatch out. The decision is the render-time one:
+ * the Pod goes through `transform()` as a one-document stream, and the patch is
+ * the difference between what went in and what came out, limited to the Pod
+ * fields a webhook may fix (annotations, node selector, tolerations, node
+ * affinity). It never denies: a Pod eksfit cannot evaluate is allowed
+ * unchanged, with an admission warning saying why.
+ */
+import { parseDocument } from 'yaml';
+import { fastParse } from './fastyaml.ts';
+import { isObject, type Policy } from './policy.ts';
+import type { Result } from './results.ts';
+import { transform } from './transform.ts';
+
+/** One RFC 6902 operation; eksfit only adds and replaces. */
+export interface PatchOp {
+  readonly op: 'add' | 'replace';
+  readonly path: string;
+  readonly value: unknown;
+}
+
+/** What eksfit decides for one Pod. */
+export interface Admission {
+  readonly patch: readonly PatchOp[];
+  /** Admission warnings, each at most WARNING_LENGTH characters, at most MAX_WARNINGS. */
+  readonly warnings: readonly string[];
+  /** `patched`: a patch; `unchanged`: nothing to do; `failedOpen`: not evaluated (allowed unchanged, warned). */
+  readonly outcome: 'patched' | 'unchanged' | 'failedOpen';
+  /** The name the policy's `names` were matched against (see policyName). */
+  readonly name?: string;
+  /** Why the Pod was not evaluated (failedOpen only), for the log. */
+  readonly error?: string;
+}
+
+/** A request the webhook must refuse with HTTP 400: not an AdmissionReview. */
+export class BadReview extends Error {
+  override readonly name = 'BadReview';
+}
+
+/** Kubernetes shows each warning in one line; the API server truncates longer ones. */
+export const WARNING_LENGTH = 120;
+export const MAX_WARNINGS = 8;
+
+/**
+ * Checks about a whole input, not one Pod: at admission they would judge a
+ * single Pod (pods per cluster, replicas) or every rule that this Pod does
+ * not match (unmatchedRule), so they are left out.
+ */
+const NOT_AT_ADMISSION = new Set([
+  'unmatchedRule',
+  'podsPerCluster',
+  'replicasPerWorkload',
+  'instancesPerSecurityGroup',
+]);
+
+/** Label a ReplicaSet's Pods carry: the hash its name ends with (`<deployment>-<hash>`). */
+const POD_TEMPLATE_HASH = 'pod-template-hash';
+/** A CronJob names its Jobs `<cronjob>-<scheduled time in minutes since 1970>` (8 digits until the year 2160). */
+const CRONJOB_SUFFIX = /-\d{8,}$/;
+
+/**
+ * The name a Pod's `names` selectors are matched against. A Pod with a name
+ * keeps it. A Pod created by a controller has only `generateName`
+ * (`<owner>-`); then the owner's workload, where Kubernetes makes it
+ * derivable: a ReplicaSet's Pod is matched as its Deployment (the ReplicaSet's
+ * name without `-<pod-template-hash>`), a Job's Pod as its CronJob when the
+ * Job's name ends in the CronJob controller's `-<8 or more digits>` suffix,
+ * else as the owner itself (the generateName without its trailing `-`).
+ */
+export function policyName(pod: Record<string, unknown>): string {
+  const md = isObject(pod.metadata) ? pod.metadata : {};
+  if (typeof md.name === 'string' && md.name !== '') return md.name;
+  const generate = typeof md.generateName === 'string' ? md.generateName : '';
+  const base = generate.endsWith('-') ? generate.slice(0, -1) : generate;
+  const owners = Array.isArray(md.ownerReferences) ? md.ownerReferences.filter(isObject) : [];
+  const owner = owners.find((o) => o.controller === true) ?? owners[0];
+  const kind = owner && typeof owner.kind === 'string' ? owner.kind : '';
+  const ownerName = owner && typeof owner.name === 'string' && owner.name !== '' ? owner.name : base;
+  if (kind === 'ReplicaSet') {
+    const labels = isObject(md.labels) ? md.labels : {};
+    const hash = labels[POD_TEMPLATE_HASH];
+    if (typeof hash === 'string' && hash !== '' && ownerName.endsWith(`-${hash}`))
+      return ownerName.slice(0, -hash.length - 1);
+    return ownerName;
+  }
+  if (kind === 'Job' && CRONJOB_SUFFIX.test(ownerName)) return ownerName.replace(CRONJOB_SUFFIX, '');
+  return ownerName;
+}
+
+/** A JSON Pointer segment (RFC 6901): `~` as `~0`, `/` as `~1`. */
+export function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Shortens a message to fit one admission warning. */
+export function warning(message: string): string {
+  const one = `eksfit: ${message.replace(/\s+/g, ' ').trim()}`;
+  return one.length <= WARNING_LENGTH ? one : `${one.slice(0, WARNING_LENGTH - 1)}\u2026`;
+}
+
+/** Options of `admitPod`. */
+export interface AdmitOptions {
+  /** Namespace of the request (the Pod's own may be empty at creation). */
+  readonly namespace?: string;
+}
+
+/**
+ * Decides the patch and warnings for a Pod being created. Never throws:
+ * anything unexpected becomes `failedOpen` with a warning.
+ */
+export function admitPod(pod: unknown, policy: Policy, options: AdmitOptions = {}): Admission {
+  try {
+    return evaluate(pod, policy, options);
+  } catch (e) {
+    const why = e instanceof Error ? e.message.split('\n')[0] || e.name : String(e);
+    return {
+      patch: [],
+      warnings: [warning(`Pod not evaluated, allowed unchanged: ${why}`)],
+      outcome: 'failedOpen',
+      error: why,
+    };
+  }
+}
+
+/**
+ * `admitPod` with a memo: the Pods of one ReplicaSet or Job reach the webhook
+ * identical (no name yet, no uid), so a scale-up is evaluated once. The
+ * answer depends only on the Pod (without managedFields and status), the
+ * namespace and the policy, which an Admitter keeps for its lifetime.
+ */
+export class Admitter {
+  private readonly memo = new Map<string, Admission>();
+  /** Characters of all keys: the memo is bounded in memory as well as in entries. */
+  private chars = 0;
+  constructor(
+    readonly policy: Policy,
+    readonly capacity = 1000,
+    /** A Pod larger than this (as JSON) is not kept; all kept Pods together stay under 64 times it. */
+    readonly maxPodChars = 64 * 1024,
+  ) {}
+
+  /** Like admitPod; `cached` says whether the answer came from the memo. */
+  admit(pod: unknown, options: AdmitOptions = {}): Admission & { readonly cached: boolean } {
+    let key: string | undefined;
+    try {
+      const input = podInput(pod, options);
+      key = JSON.stringify(input);
+    } catch {
+      // admitPod reports it
+    }
+    const hit = key === undefined ? undefined : this.memo.get(key);
+    if (hit && key !== undefined) {
+      // Most recently used last: Map keeps insertion order.
+      this.memo.delete(key);
+      this.memo.set(key, hit);
+      return { ...hit, cached: true };
+    }
+    const answer = admitPod(pod, this.policy, options);
+    if (key !== undefined && answer.outcome !== 'failedOpen' && this.capacity > 0 && key.length <= this.maxPodChars) {
+      this.memo.set(key, answer);
+      this.chars += key.length;
+      while (this.memo.size > this.capacity || this.chars > 64 * this.maxPodChars) {
+        const oldest = this.memo.keys().next().value as string;
+        this.memo.delete(oldest);
+        this.chars -= oldest.length;
+      }
+    }
+    return { ...answer, cached: false };
+  }
+}
+
+/** The object handed to transform: the Pod with its policy name and namespace, without managedFields and status. */
+function podInput(
+  pod: unknown,
+  options: AdmitOptions,
+): Record<string, unknown> & { metadata: Record<string, unknown> } {
+  if (!isObject(pod)) throw new Error('the request carries no Pod object');
+  const md = isObject(pod.metadata) ? pod.metadata : {};
+  const namespace =
+    options.namespace || (typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : 'default');
+  const name = policyName(pod);
+  // What transform needs of the Pod: managedFields and status only cost time.
+  const { managedFields: _m, ...metadata } = md;
+  const { status: _s, ...rest } = pod;
+  return { ...rest, apiVersion: 'v1', kind: 'Pod', metadata: { ...metadata, name, namespace } };
+}
+
+function evaluate(pod: unknown, policy: Policy, options: AdmitOptions): Admission {
+  const input = podInput(pod, options);
+  if (!isObject(pod)) throw new Error('the request carries no Pod object');
+  const md = isObject(pod.metadata) ? pod.metadata : {};
+  const namespace = input.metadata.namespace as string;
+  const name = input.metadata.name as string;
+  const out = transform([{ file: 'admission', text: blockYaml(input) }], {
+    policy,
+    namespace,
+    // The output is read back below and compared field by field: that is the check.
+    verify: false,
+  });
+  const warnings = findings(out.results);
+  if (!out.changed) return done([], warnings, name);
+  const doc = fastParse(out.output) ?? parseDocument(out.output, { version: '1.1', logLevel: 'error' });
+  const after = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (!isObject(after)) throw new Error('internal: the fitted Pod is not a mapping');
+  const patch: PatchOp[] = [];
+  const beforeMd = input.metadata;
+  const afterMd = isObject(after.metadata) ? after.metadata : {};
+  mapPatch(patch, '/metadata/annotations', beforeMd.annotations, afterMd.annotations);
+  const beforeSpec = isObject(pod.spec) ? pod.spec : undefined;
+  const afterSpec = isObject(after.spec) ? after.spec : {};
+  const specPatch: PatchOp[] = [];
+  mapPatch(specPatch, '/spec/nodeSelector', beforeSpec?.nodeSelector, afterSpec.nodeSelector);
+  listPatch(specPatch, '/spec/tolerations', beforeSpec?.tolerations, afterSpec.tolerations);
+  wholePatch(specPatch, '/spec/affinity', beforeSpec?.affinity, afterSpec.affinity);
+  if (specPatch.length > 0 && ownerKind(md) === 'DaemonSet') {
+    // The DaemonSet controller pins each Pod to its node: a placement would leave it unschedulable.
+    warnings.push(warning('placement not applied to a DaemonSet Pod (each is pinned to its node)'));
+  } else if (specPatch.length > 0 && beforeSpec === undefined) {
+    patch.push({ op: 'add', path: '/spec', value: pick(afterSpec, ['nodeSelector', 'tolerations', 'affinity']) });
+  } else patch.push(...specPatch);
+  // Anything else transform changed (ports.strategy remap moves containers) is a render-time fix only.
+  const other = changedFields(input, after);
+  if (other.length > 0)
+    warnings.push(warning(`not applied at admission (render time only): changes to ${other.join(', ')}`));
+  return done(patch, warnings, name);
+}
+
+/**
+ * JSON as block YAML with every key and string double-quoted (JSON's string
+ * syntax is YAML's double-quoted one), one scalar per line: the shape eksfit's
+ * fast reader takes, about twice as fast to fit as the same Pod as one JSON line.
+ */
+export function blockYaml(value: unknown): string {
+  let out = '';
+  const scalar = (v: unknown): string | undefined => {
+    if (Array.isArray(v)) return v.length === 0 ? '[]' : undefined;
+    if (isObject(v)) return Object.keys(v).length === 0 ? '{}' : undefined;
+    return typeof v === 'string' ? quote(v) : JSON.stringify(v ?? null);
+  };
+  const node = (v: unknown, indent: string, first: string): void => {
+    if (Array.isArray(v)) {
+      for (const item of v) {
+        const s = scalar(item);
+        if (s !== undefined) out += `${indent}- ${s}\n`;
+        else if (Array.isArray(item)) {
+          out += `${indent}-\n`;
+          node(item, indent + '  ', indent + '  ');
+        } else node(item, indent + '  ', `${indent}- `);
+      }
+      return;
+    }
+    let lead = first;
+    for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
+      const s = scalar(item);
+      if (s !== undefined) out += `${lead}${quote(k)}: ${s}\n`;
+      else {
+        out += `${lead}${quote(k)}:\n`;
+        node(item, Array.isArray(item) ? indent : indent + '  ', Array.isArray(item) ? indent : indent + '  ');
+      }
+      lead = indent;
+    }
+  };
+  const top = scalar(value);
+  if (top !== undefined) return `${top}\n`;
+  node(value, '', '');
+  return out;
+}
+
+/**
+ * A JSON string as a YAML double-quoted scalar. JSON leaves some characters
+ * raw that YAML reads as line breaks (U+0085, U+2028, U+2029) or refuses as
+ * non-printable (DEL, C1 controls, U+FEFF, U+FFFE, U+FFFF): those are escaped.
+ */
+function quote(s: string): string {
+  return JSON.stringify(s).replace(
+    /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+function done(patch: PatchOp[], warnings: string[], name: string): Admission {
+  const bounded =
+    warnings.length > MAX_WARNINGS
+      ? [...warnings.slice(0, MAX_WARNINGS - 1), warning(`${warnings.length - MAX_WARNINGS + 1} more findings`)]
+      : warnings;
+  return { patch, warnings: bounded, outcome: patch.length > 0 ? 'patched' : 'unchanged', name };
+}
+
+/** Warnings and errors of the run, as admission warnings (errors are not denials: eksfit never blocks). */
+function findings(results: readonly Result[]): string[] {
+  const out: string[] = [];
+  for (const r of results) {
+    if (r.severity === 'info') continue;
+    if (r.tags?.check && NOT_AT_ADMISSION.has(r.tags.check)) continue;
+    const w = warning(r.message);
+    if (!out.includes(w)) out.push(w);
+  }
+  return out;
+}
+
+function ownerKind(md: Record<string, unknown>): string | undefined {
+  const owners = Array.isArray(md.ownerReferences) ? md.ownerReferences.filter(isObject) : [];
+  const owner = owners.find((o) => o.controller === true) ?? owners[0];
+  return owner && typeof owner.kind === 'string' ? owner.kind : undefined;
+}
+
+/** String maps (annotations, nodeSelector): one `add`/`replace` per key, or the whole map when there was none. */
+function mapPatch(out: PatchOp[], path: string, before: unknown, after: unknown): void {
+  if (!isObject(after)) return;
+  if (!isObject(before)) {
+    if (Object.keys(after).length > 0) out.push({ op: 'add', path, value: after });
+    return;
+  }
+  for (const [k, v] of Object.entries(after)) {
+    if (!(k in before)) out.push({ op: 'add', path: `${path}/${escapePointer(k)}`, value: v });
+    else if (!sameJson(before[k], v)) out.push({ op: 'replace', path: `${path}/${escapePointer(k)}`, value: v });
+  }
+}
+
+/** Lists (tolerations): items appended with `/-`, or the whole list when it was absent or changed otherwise. */
+function listPatch(out: PatchOp[], path: string, before: unknown, after: unknown): void {
+  if (!Array.isArray(after) || sameJson(before, after)) return;
+  if (!Array.isArray(before)) {
+    out.push({ op: 'add', path, value: after });
+    return;
+  }
+  if (after.length > before.length && before.every((b, i) => sameJson(b, after[i]))) {
+    for (const item of after.slice(before.length)) out.push({ op: 'add', path: `${path}/-`, value: item });
+  } else out.push({ op: 'replace', path, value: after });
+}
+
+/** Anything else (affinity): the whole value. */
+function wholePatch(out: PatchOp[], path: string, before: unknown, after: unknown): void {
+  if (after === undefined || sameJson(before, after)) return;
+  out.push({ op: before === undefined ? 'add' : 'replace', path, value: after });
+}
+
+function pick(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+}
+
+/** Top-level Pod fields (and spec fields) that differ, besides the ones the patch covers. */
+function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const covered = new Set(['nodeSelector', 'tolerations', 'affinity']);
+  const bs = isObject(before.spec) ? before.spec : {};
+  const as = isObject(after.spec) ? after.spec : {};
+  for (const k of new Set([...Object.keys(bs), ...Object.keys(as)])) {
+    if (!covered.has(k) && !sameJson(bs[k], as[k])) out.push(`spec.${k}`);
+  }
+  const bm = isObject(before.metadata) ? before.metadata : {};
+  const am = isObject(after.metadata) ? after.metadata : {};
+  for (const k of new Set([...Object.keys(bm), ...Object.keys(am)])) {
+    if (k !== 'annotations' && !sameJson(bm[k], am[k])) out.push(`metadata.${k}`);
+  }
+  return out;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+// ------------------------------------------------------------ AdmissionReview
+
+/** The parts of an AdmissionReview request eksfit reads. */
+export interface ReviewRequest {
+  readonly uid: string;
+  readonly kind?: { readonly group?: string; readonly version?: string; readonly kind?: string };
+  readonly operation?: string;
+  readonly subResource?: string;
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly object?: unknown;
+  readonly dryRun?: boolean;
+}
+
+/** A parsed AdmissionReview (admission.k8s.io/v1), or throws BadReview. */
+export function readReview(body: unknown): ReviewRequest {
+  if (!isObject(body)) throw new BadReview('not an AdmissionReview: the body is not a JSON object');
+  if (body.kind !== 'AdmissionReview') throw new BadReview('not an AdmissionReview: kind is not AdmissionReview');
+  if (body.apiVersion !== 'admission.k8s.io/v1')
+    throw new BadReview('unsupported apiVersion: only admission.k8s.io/v1 AdmissionReview');
+  const req = body.request;
+  if (!isObject(req)) throw new BadReview('AdmissionReview without request');
+  if (typeof req.uid !== 'string' || req.uid === '') throw new BadReview('AdmissionReview request without uid');
+  return req as unknown as ReviewRequest;
+}
+
+/** The AdmissionReview answer for a request. */
+export function reviewResponse(uid: string, admission: Pick<Admission, 'patch' | 'warnings'>): Record<string, unknown> {
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    response: {
+      uid,
+      allowed: true,
+      ...(admission.patch.length > 0
+        ? { patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(admission.patch)).toString('base64') }
+        : {}),
+      ...(admission.warnings.length > 0 ? { warnings: admission.warnings } : {}),
+    },
+  };
+}
+
+/**
+ * Answers one AdmissionReview (parsed JSON). Only a Pod CREATE is evaluated;
+ * anything else the webhook is sent is allowed unchanged. A dry-run request
+ * is answered like any other: eksfit has no side effects. Throws BadReview
+ * for a body that is not an AdmissionReview.
+ */
+export function review(
+  body: unknown,
+  policy: Policy | Admitter,
+): { readonly response: Record<string, unknown>; readonly admission: Admission; readonly request: ReviewRequest } {
+  const request = readReview(body);
+  const isPod = request.kind?.kind === 'Pod' && (request.kind.group ?? '') === '' && !request.subResource;
+  const admission: Admission =
+    isPod && request.operation === 'CREATE'
+      ? policy instanceof Admitter
+        ? policy.admit(request.object, request.namespace ? { namespace: request.namespace } : {})
+        : admitPod(request.object, policy, request.namespace ? { namespace: request.namespace } : {})
+      : { patch: [], warnings: [], outcome: 'unchanged' };
+  return { response: reviewResponse(request.uid, admission), admission, request };
+}
