@@ -68,7 +68,7 @@ function foundCell(list: readonly Result[]): string {
   ] as const) {
     const rs = list.filter((r) => groupOf(r) === sev);
     if (rs.length === 0) continue;
-    const ids = [...new Set(rs.map((r) => r.tags?.check).filter((c): c is string => c !== undefined))];
+    const ids = [...new Set(rs.map((r) => r.tags?.check).filter((c) => c !== undefined))];
     parts.push(`${plural(rs.length, word)}${ids.length > 0 ? ` (${ids.join(', ')})` : ''}`);
   }
   return parts.length > 0 ? parts.join(', ') : '-';

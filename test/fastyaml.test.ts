@@ -23,7 +23,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { fastParse, fastParseExplained } from '../src/fastyaml.ts';
-import { splitSegments } from '../src/stream.ts';
+import { splitSegments } from '../src/documents.ts';
 import { stream } from './helpers/arbitraries.ts';
 import { fyAnyDocument, fyDocument, fyMutated, PLAINS } from './helpers/fastyaml-arbitraries.ts';
 

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeUtf8, parseSegment, splitSegments } from '../src/stream.ts';
+import { decodeUtf8, parseSegment, splitSegments } from '../src/documents.ts';
 import { runCli, type RunOutput } from './helpers/run.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
