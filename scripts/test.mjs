@@ -14,6 +14,7 @@ function step(cmd, args) {
 step('node', ['scripts/build.mjs']);
 step('npx', ['tsc', '--noEmit']);
 step('npx', ['prettier', '--check', '--log-level=warn', '.']);
+step('npx', ['eslint', '.']);
 const uvu = spawnSync(
   'npx',
   ['uvu', 'test', '-r', 'tsx', '-i', 'fixtures', '-i', 'helpers', '-i', 'fuzz', ...process.argv.slice(2)],

@@ -364,7 +364,6 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
   return text;
 }
 
-// eslint-disable-next-line no-control-regex
 const NON_PRINTABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u0084\u0086-\u009F\uFFFE\uFFFF]/;
 
 function lineColumnAtByte(bytes: Uint8Array, at: number): { line: number; column: number } {

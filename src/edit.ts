@@ -264,7 +264,7 @@ export class DocumentEditor {
    */
   prependEntries(map: YAMLMap, entries: readonly (readonly [string, NewValue])[]): void {
     this.refuseRepeated(map);
-    const firstKey = (map.items[0] as Pair | undefined)?.key as Node | undefined;
+    const firstKey = map.items[0]?.key as Node | undefined;
     if (map.flow || !firstKey?.range || !isScalar(firstKey))
       throw new UneditableError('not a block mapping with a plain first key');
     const start = firstKey.range[0];
@@ -350,7 +350,7 @@ export class DocumentEditor {
 
 /** `entries` as a mapping, wrapped in one mapping per key of `path` (outermost first). */
 function nested(path: readonly string[], entries: readonly (readonly [string, NewValue])[]): NewValue {
-  let value: NewValue = Object.fromEntries(entries) as NewMap;
+  let value: NewValue = Object.fromEntries<NewValue>(entries);
   for (let j = path.length - 1; j >= 0; j--) value = { [path[j] as string]: value };
   return value;
 }

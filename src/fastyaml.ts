@@ -67,6 +67,7 @@ class Bail {
   constructor(readonly reason: string) {}
 }
 function bail(reason: string): never {
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- a Bail is control flow, caught in this module
   throw new Bail(reason);
 }
 
@@ -114,7 +115,6 @@ function read(
   return new Reader(text, lib, options).document();
 }
 
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\x00-\x09\x0b\x0c\x0e-\x1f]|\r(?!\n)|[^]\uFEFF/;
 
 // ---------------------------------------------------------------------------
@@ -283,7 +283,7 @@ class Reader {
       version: '1.1',
       ...options,
     } as never) as unknown as Document.Parsed;
-    this.options = this.doc.options as { intAsBigInt: boolean };
+    this.options = this.doc.options;
   }
 
   document(): Document.Parsed {

@@ -139,7 +139,7 @@ export function loadPolicy(value: unknown, source: string): Policy {
   if (!isObject(value)) throw new ConfigError(`${source}: the policy must be a mapping`);
   if (value.kind === 'ConfigMap') return fromConfigMap(value, source);
   const problems = validatePolicyDocument(value);
-  const spec = (isObject(value.spec) ? value.spec : {}) as Record<string, unknown>;
+  const spec = isObject(value.spec) ? value.spec : {};
   // Checks the schema cannot state, run even when the schema failed: every problem at once.
   for (const p of semanticProblems(spec))
     if (!problems.some((q) => q.startsWith(p.split(':')[0] + ':'))) problems.push(p);
@@ -181,7 +181,7 @@ function semanticProblems(spec: Record<string, unknown>): string[] {
   const names = new Map<string, number>();
   rules.forEach((rule: Record<string, unknown>, i) => {
     const at = `spec.rules[${i}]`;
-    const ipvs = (isObject(rule.ipvs) ? rule.ipvs : {}) as Record<string, unknown>;
+    const ipvs = isObject(rule.ipvs) ? rule.ipvs : {};
     for (const key of ['udpTimeout', 'tcpTimeout'] as const) {
       const v = ipvs[key];
       if (typeof v === 'string' && /^[1-9][0-9]*s$/.test(v) && Number.parseInt(v, 10) > MAX_TIMEOUT_SECONDS) {
@@ -189,7 +189,7 @@ function semanticProblems(spec: Record<string, unknown>): string[] {
       }
     }
     for (const part of ['match', 'exclude'] as const) {
-      const sel = (isObject(rule[part]) ? rule[part] : {}) as Record<string, unknown>;
+      const sel = isObject(rule[part]) ? rule[part] : {};
       if (typeof sel.labelSelector === 'string') {
         try {
           parseLabelSelector(sel.labelSelector);
@@ -224,7 +224,7 @@ function semanticProblems(spec: Record<string, unknown>): string[] {
         problems.push(`${at}.ports.env: only used with strategy: remap`);
     }
     const egress = isObject(rule.egress) ? rule.egress : undefined;
-    const ann = (isObject(rule.annotations) ? rule.annotations : {}) as Record<string, unknown>;
+    const ann = isObject(rule.annotations) ? rule.annotations : {};
     if (egress?.eip !== undefined && ann[EKS_ANNOTATIONS.eipIdList] !== undefined) {
       problems.push(`${at}.egress.eip: cannot be combined with annotation ${EKS_ANNOTATIONS.eipIdList}`);
     }
@@ -261,7 +261,7 @@ function toRule(r: Record<string, unknown>): Rule {
     preset: false,
     match: toSelector(r.match),
     ...(r.exclude !== undefined ? { exclude: toSelector(r.exclude) } : {}),
-    ipvs: (r.ipvs ?? {}) as Rule['ipvs'],
+    ipvs: r.ipvs ?? {},
     annotations,
     overwrite: r.overwrite === true,
     ...(ports
@@ -285,7 +285,7 @@ const CONFIGMAP_KEYS = ['preset', 'labelSelector', 'udpTimeout', 'tcpTimeout', '
 
 /** kpt `-- key=value` and Kptfile `configMap:` become a one-rule policy. */
 function fromConfigMap(value: Record<string, unknown>, source: string): Policy {
-  const data = (isObject(value.data) ? value.data : {}) as Record<string, unknown>;
+  const data = isObject(value.data) ? value.data : {};
   const problems: string[] = [];
   for (const key of Object.keys(data)) {
     if (!(CONFIGMAP_KEYS as readonly string[]).includes(key)) {

@@ -96,7 +96,9 @@ export function planRemap(
     if (listening.length === 0) continue;
 
     // The container that owned the port: told through env, or by its args.
-    const owner = (listening.find((u) => u.what === 'containerPort') ?? (listening[0] as PortUse)).container;
+    const ownerUse = listening.find((u) => u.what === 'containerPort') ?? listening[0];
+    if (!ownerUse) continue;
+    const owner = ownerUse.container;
     let told = false;
     const mentions = new RegExp(`(?<![0-9])${old}(?![0-9])`, 'g');
     for (const c of w.containers) {

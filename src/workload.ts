@@ -68,7 +68,7 @@ export function objectOf(
   const namespace =
     metadata.namespace === undefined || metadata.namespace === null ? undefined : str(metadata.namespace);
   const ref: ResourceRef = { apiVersion, kind, name, ...(namespace ? { namespace } : {}) };
-  const annPath = PATH_KEYS.map((k) => annotations[k]).find((v) => typeof v === 'string') as string | undefined;
+  const annPath = PATH_KEYS.map((k) => annotations[k]).find((v): v is string => typeof v === 'string');
   const annIndex = INDEX_KEYS.map((k) => annotations[k]).find((v) => v !== undefined);
   const file =
     annPath !== undefined
@@ -108,7 +108,7 @@ export function workloadOf(obj: KObject, kinds: KindTable): TemplateLookup {
   let value: unknown = obj.value;
   for (const key of row.templatePath) {
     if (!isMap(node)) return { kind: 'invalid', path: row.templatePath.join('.') };
-    node = node.get(key, true) as Node | null | undefined;
+    node = node.get(key, true);
     value = isObject(value) ? value[key] : undefined;
     if (node === undefined || node === null) return { kind: 'missing' };
   }
@@ -156,7 +156,7 @@ export function nodeAt(root: Node, path: readonly (string | number)[]): Node | u
       node = node.items[part] as Node | undefined;
     } else {
       if (!isMap(node)) return undefined;
-      node = node.get(part, true) as Node | undefined;
+      node = node.get(part, true);
     }
     if (node === undefined || node === null) return undefined;
   }

@@ -43,10 +43,10 @@ const params: fc.Parameters<unknown> = {
  */
 function plainOf(fast: { toJS(): unknown }, real: { toJS(): unknown }): [unknown, unknown] {
   const emitWarning = process.emitWarning;
-  process.emitWarning = ((w: string | Error, ...rest: unknown[]) => {
+  process.emitWarning = (w: string | Error, ...rest: unknown[]) => {
     if (String(w).includes('Keys with collection values')) return;
     (emitWarning as (...a: unknown[]) => void).call(process, w, ...rest);
-  }) as typeof process.emitWarning;
+  };
   try {
     return [fast.toJS(), real.toJS()];
   } finally {
@@ -68,8 +68,7 @@ function difference(a: unknown, b: unknown, path: string): string | undefined {
   if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b))
     return `${path}: ${a.constructor.name} (fast) vs ${b.constructor.name} (yaml)`;
   if (a instanceof Date)
-    return (a as Date).getTime() === (b as Date).getTime() ||
-      (isNaN((a as Date).getTime()) && isNaN((b as Date).getTime()))
+    return a.getTime() === (b as Date).getTime() || (isNaN(a.getTime()) && isNaN((b as Date).getTime()))
       ? undefined
       : `${path}: dates differ`;
   const ka = Object.keys(a).filter((k) => !NOT_COMPARED.has(k));
@@ -132,7 +131,9 @@ function documentDifference(fast: Document.Parsed, real: Document.Parsed, eachNo
     if (
       eachNode &&
       (isMap(f) || isSeq(f) || isScalar(f)) &&
-      !isDeepStrictEqual(...plainOf({ toJS: () => f.toJS(fast) }, { toJS: () => (r as typeof f).toJS(real) }))
+      !isDeepStrictEqual(
+        ...plainOf({ toJS: (): unknown => f.toJS(fast) }, { toJS: (): unknown => (r as typeof f).toJS(real) }),
+      )
     )
       return `${path}: node.toJS(doc)`;
   }

@@ -409,10 +409,10 @@ Security('no network access: sockets, DNS, HTTP and fetch are never touched', as
       calls.push(what);
       throw new Error(`network access: ${what}`);
     };
-  net.Socket.prototype.connect = trap('net.connect') as never;
+  net.Socket.prototype.connect = trap('net.connect');
   (dns as { lookup: unknown }).lookup = trap('dns.lookup');
   (http as { request: unknown }).request = trap('http.request');
-  globalThis.fetch = trap('fetch') as never;
+  globalThis.fetch = trap('fetch');
   try {
     for (const [args, stdin] of [
       [[], POD.replace('name: app', 'name: istio-proxy')],
@@ -549,7 +549,7 @@ const FAST_CASES: readonly [string, () => string | Uint8Array][] = [
     '1 MB of documents to change, with duplicate keys',
     () =>
       validStream(1)
-        .replace(/labels: \{app: web\}\n    spec:/g, 'labels: {app: web, sidecar.istio.io/inject: "true"}\n    spec:')
+        .replace(/labels: \{app: web\}\n {4}spec:/g, 'labels: {app: web, sidecar.istio.io/inject: "true"}\n    spec:')
         .replace(/name: web\n/g, 'name: web\n  name: web\n'),
   ],
 ];

@@ -538,7 +538,7 @@ function workloadOf({
       ['apiVersion', str(k.apiVersion)],
       ['kind', str(k.kind)],
       ['metadata', md],
-      [k.path[0] as string, body],
+      [k.path[0], body],
       entry('status', extra),
     ]);
   }
@@ -862,7 +862,7 @@ export function plainOk(s: string, flow: boolean): boolean {
   if (flow) ok &&= !/[,[\]{}]/.test(s) && !/:/.test(s);
   if (ok) {
     try {
-      ok = parse(`k: ${s}\n`, { version: '1.1' })?.k === s;
+      ok = (parse(`k: ${s}\n`, { version: '1.1' }) as { k?: unknown } | null)?.k === s;
     } catch {
       ok = false;
     }

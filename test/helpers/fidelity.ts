@@ -273,7 +273,7 @@ function unshared(v: unknown): unknown {
 
 function stripHandlerPorts(h: unknown): void {
   if (!isRecord(h)) return;
-  for (const k of ['httpGet', 'tcpSocket', 'grpc']) if (isRecord(h[k])) delete (h[k] as Record<string, unknown>).port;
+  for (const k of ['httpGet', 'tcpSocket', 'grpc']) if (isRecord(h[k])) delete h[k].port;
 }
 
 function stripAffinity(spec: Record<string, unknown>): void {
