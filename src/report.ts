@@ -97,7 +97,7 @@ function table(results: readonly Result[]): string[] {
 /** The report as text; `changed` says whether any document was (or, with `check`, would be) edited. */
 export function formatReport(
   results: readonly Result[],
-  opts: { changed: boolean; verbose?: boolean; check?: boolean; failed?: boolean },
+  opts: { changed: boolean; check?: boolean; failed?: boolean },
 ): string {
   const lines: string[] = table(results);
   for (const group of GROUPS) {

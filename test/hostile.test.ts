@@ -1,5 +1,5 @@
 /**
- * Hostile and broken input (issue 5). Every case must end with a non-zero
+ * Hostile and broken input. Every case must end with a non-zero
  * exit, one clear message saying what and where (file:line:column), no stack
  * trace and nothing on standard output; a policy problem exits 2 and lists
  * every problem with its field path. Inputs live in test/fixtures/hostile-*
@@ -25,7 +25,7 @@ const POLICIES = join(ROOT, 'test/fixtures/hostile-policy');
 const BIN = join(ROOT, 'bin/eksfit');
 const POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: app\n';
 
-/** The bound of the issue, and how far past it a run may go before the check fails. */
+/** The time bound per MB of input, and how far past it a run may go before the check fails. */
 const BOUND_MS_PER_MB = 1000;
 const FAIL_FACTOR = 10;
 
@@ -641,7 +641,8 @@ Fast('a 50 MB block scalar in a Pod eksfit edits: read, changed, the scalar unch
 Fast.run();
 
 // ---------------------------------------------------------------------------
-// Policy files are read like manifests (found here; fixed in 54c9914)
+// Policy files are read with the same limits as manifests (an alias bomb or a deep
+// document in a policy is an invalid policy, never an internal error)
 
 const PolicyShape = suite('hostile policy files');
 

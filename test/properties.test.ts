@@ -1,5 +1,5 @@
 /**
- * Fidelity as properties over generated input (issue 5). Each test states one
+ * Fidelity as properties over generated input. Each test states one
  * guarantee of the README's "Guarantees" section and checks it on streams and
  * policies from test/helpers/arbitraries.ts, with test/helpers/fidelity.ts as
  * the oracle.
@@ -498,7 +498,7 @@ found(
 
 Found.run();
 
-/** Joining files: what the several-files property found in src/transform.ts (fixed in 54c9914). */
+/** Joining files (render.ts): files stay apart, a BOM or a directive after the first file stays valid. */
 const Join = suite('joining files');
 
 Join(

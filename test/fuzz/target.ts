@@ -1,5 +1,5 @@
 /**
- * The fuzz target (issue 5): random and mutated documents through the CLI's
+ * The fuzz target: random and mutated documents through the CLI's
  * `main`, in-process. What must hold for every input:
  * - no exception escapes `main` (an escape is a crash: exit 70 and a stack trace);
  * - the exit code is 0, 1 or 2, and a failure prints no stack trace;
