@@ -25,7 +25,7 @@ import { isMap, isPair, isScalar, isSeq, parseDocument, type Document } from 'ya
 import { fastParse, fastParseExplained, SUPPORTED_YAML_VERSION } from '../src/fastyaml.ts';
 import yamlPackage from 'yaml/package.json' with { type: 'json' };
 import { splitSegments } from '../src/documents.ts';
-import { stream } from './helpers/arbitraries.ts';
+import { stream } from './helpers/streams.ts';
 import { fyAnyDocument, fyDocument, fyMutated, PLAINS } from './helpers/fastyaml-arbitraries.ts';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);

@@ -14,7 +14,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadPolicy, type Policy } from '../src/policy.ts';
 import { transform, type TransformOutput } from '../src/transform.ts';
-import { policy as policyArb, resourceList, stream, type PolicySpec } from './helpers/arbitraries.ts';
+import { policy as policyArb, type PolicySpec } from './helpers/policies.ts';
+import { resourceList } from './helpers/resource-lists.ts';
+import { stream } from './helpers/streams.ts';
 import {
   checkFidelity,
   commentMarks,

@@ -21,7 +21,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { policy as policyArb, stream } from '../helpers/arbitraries.ts';
+import { policy as policyArb } from '../helpers/policies.ts';
+import { stream } from '../helpers/streams.ts';
 import {
   commentMarks,
   identity,

@@ -16,7 +16,7 @@
  * its shape while it shrinks.
  */
 import fc from 'fast-check';
-import { prng } from './arbitraries.ts';
+import { prng } from './streams.ts';
 
 // ---------------------------------------------------------------------------
 // The tree
