@@ -2,7 +2,7 @@
  * The egress fix: a rule's `egress.eip` becomes the Pod annotation
  * eip-attributes (EKS then creates an EIP for each Pod) and
  * `egress.claimDeletePolicy` the annotation eip-claim-delete-policy
- * (docs/eks.md, section 5).
+ * (docs/eks.md, section 4).
  */
 import { EKS_ANNOTATIONS } from './eks.ts';
 import type { Fix } from './fix.ts';

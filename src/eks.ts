@@ -9,7 +9,7 @@ import { isObject, stringMap } from './values.ts';
 
 const PREFIX = 'eks.tke.cloud.tencent.com/';
 
-/** The Pod annotations EKS reads (docs/eks.md, sections 2 to 5). */
+/** The Pod annotations EKS reads (docs/eks.md, sections 2 to 7). */
 export const EKS_ANNOTATIONS = {
   udpTimeout: `${PREFIX}ipvs-udp-timeout`,
   tcpTimeout: `${PREFIX}ipvs-tcp-timeout`,

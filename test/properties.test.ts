@@ -1,7 +1,7 @@
 /**
  * Fidelity as properties over generated input. Each test states one
  * guarantee of the README's "Guarantees" section and checks it on streams and
- * policies from test/helpers/arbitraries.ts, with test/helpers/fidelity.ts as
+ * policies from test/helpers/ (streams.ts, policies.ts, resource-lists.ts), with test/helpers/fidelity.ts as
  * the oracle.
  *
  * `npm test` runs PROPERTY_RUNS cases per property (default 100, about 7 s on 2 cores); a longer run:
