@@ -8,7 +8,7 @@
  *
  * 1. hand-written cases for each construct of the subset and each bail-out;
  * 2. fast-check properties over generated documents (helpers/fastyaml-arbitraries.ts,
- *    and the manifest streams of helpers/arbitraries.ts), intact and mutated;
+ *    and the manifest streams of helpers/streams.ts), intact and mutated;
  * 3. every document of the bench stream (8,000 resources), of test/fixtures/ and of examples/.
  *
  * `npm test` runs PROPERTY_RUNS cases per property (default 300, a few seconds); longer:

@@ -9,7 +9,7 @@
  *   every document eksfit could not read), changed ones equal outside the
  *   paths eksfit owns with every comment kept, and a second run changes nothing.
  *
- * Inputs: generated streams (test/helpers/arbitraries.ts) and the golden and
+ * Inputs: generated streams (test/helpers/streams.ts) and the golden and
  * hostile fixtures, mutated by byte flips, deletions, duplications, spliced
  * YAML tokens, indentation shifts and truncation. `fuzzInput` is the
  * fast-check arbitrary; test/fuzz/run.ts drives it (`npm run fuzz`).
