@@ -1,6 +1,6 @@
 /**
  * A fix: one kind of change a rule can ask for (ipvs timeouts and Pod
- * annotations, an EIP, getting off port 9100, super-node placement). Each is a
+ * annotations, an EIP, getting off EKS's metrics port, super-node placement). Each is a
  * small unit with one interface, in the spirit of kyaml's `Filter`: given the
  * workload and the rule, it returns planned changes and results. It reads
  * nothing but its arguments and writes nothing: plan.ts calls every fix of

@@ -1,7 +1,7 @@
 /**
  * The placement fix (standard TKE clusters that have super nodes, docs/eks.md
  * section 6): `placement: superNode` adds the node selector
- * `node.kubernetes.io/instance-type: eklet` and a toleration of the eklet
+ * `INSTANCE_TYPE: eklet` and a toleration of the eklet
  * taint; `avoidSuperNode` adds a required node affinity `NotIn [eklet]` to
  * every node selector term. DaemonSets are placed only when the rule's
  * `match.kinds` names DaemonSet.

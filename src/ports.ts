@@ -240,7 +240,7 @@ export const portsFix: Fix = {
     };
   },
   finish(ctx) {
-    // Port 9100 left in use with nothing resolving it.
+    // EKS's metrics port left in use with nothing resolving it.
     const w = ctx.workload;
     const pp = decided.get(ctx);
     const resolved = pp !== undefined && pp.resolved && (pp.annotations.length > 0 || pp.changes.length > 0);

@@ -74,7 +74,7 @@ export function describeRef(ref: ResourceRef | undefined): string {
   return ref.namespace ? `${ref.kind}/${ref.namespace}/${ref.name}` : `${ref.kind}/${ref.name}`;
 }
 
-/** A field path with a map key: `a.b["eks.tke.cloud.tencent.com/x"]`. */
+/** A field path with a map key: `a.b["example.com/x"]`. */
 export function keyPath(path: readonly (string | number)[]): string {
   let out = '';
   for (const part of path) {

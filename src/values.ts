@@ -29,7 +29,7 @@ export function mappings(v: unknown): Record<string, unknown>[] {
   return Array.isArray(v) ? v.filter(isObject) : [];
 }
 
-/** A port number from a YAML value (`9100`, `"9100"`), or undefined. */
+/** A port number from a YAML value (`8080`, `"8080"`), or undefined. */
 export function toPort(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
   if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
