@@ -35,6 +35,7 @@ import {
 } from '../helpers/fidelity.ts';
 import { runCli, type RunOutput } from '../helpers/run.ts';
 import { parseDocument } from 'yaml';
+import { MAX_ALIAS_COUNT } from '../../src/values.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
 
@@ -279,7 +280,7 @@ function tryValue(text: string): { value: unknown } | undefined {
     // (With its byte-order mark, as eksfit reads it: the yaml library counts columns after a BOM its own way.)
     const doc = parseDocument(text, { version: '1.1', intAsBigInt: true, uniqueKeys: false });
     if (doc.errors.length > 0) return undefined;
-    return { value: doc.toJS({ maxAliasCount: 100 }) };
+    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch {
     return undefined;
   }
