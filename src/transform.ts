@@ -61,7 +61,7 @@ export function transform(sources: readonly Source[], options: TransformOptions 
     const problems = chosen.problems.map((p) => result('error', undefined, `invalid functionConfig: ${p}`));
     const errors = [result('error', undefined, chosen.message), ...problems];
     const rendered = render(input, { changes: [], findings: errors }, { verify, strict: false });
-    return { ...outputOf(input, mode, rendered), policyError: chosen };
+    return outputOf(input, mode, rendered, chosen);
   }
   const plan = planObjects(input.objects, chosen, options.namespace ? { namespace: options.namespace } : {});
   const rendered = render(
@@ -77,11 +77,13 @@ function outputOf(
   input: Input,
   mode: TransformOutput['mode'],
   rendered: { output: string; results: readonly Result[]; changed: boolean },
+  policyError?: ConfigError,
 ): TransformOutput {
   let joined: string | undefined;
   return {
     mode,
     ...rendered,
+    ...(policyError ? { policyError } : {}),
     get input(): string {
       joined ??= joinFiles(
         input.docs.map((d) => d.segment.text),
