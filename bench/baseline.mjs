@@ -1,4 +1,4 @@
-// Baseline for issue 7: only parse a multi-document YAML stream with the
+// The benchmark's baseline: only parse a multi-document YAML stream with the
 // `yaml` library's Document API and serialise it again, nothing else.
 //
 //   node bench/baseline.mjs < stream.yaml > out.yaml

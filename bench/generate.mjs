@@ -1,4 +1,4 @@
-// Deterministic Kubernetes manifest streams for the benchmark (issue 7).
+// Deterministic Kubernetes manifest streams for the benchmark.
 //
 //   node bench/generate.mjs 800 [SEED] > stream.yaml
 //

@@ -1,4 +1,4 @@
-// `npm run bench` (issue 7): times eksfit against bare Node.js start-up, a
+// `npm run bench`: times eksfit against bare Node.js start-up, a
 // parse-and-serialise baseline on the `yaml` library and `kubectl kustomize`,
 // on deterministic streams of 160, 800 and 8,000 resources.
 //

@@ -17,6 +17,7 @@ if (!process.env.EKSFIT_TEST_DIR) {
   step('node', ['scripts/build.mjs']);
   step('npx', ['tsc', '--noEmit']);
   step('npx', ['prettier', '--check', '--log-level=warn', '.']);
+  step('npx', ['eslint', '.']);
 }
 // uvu's output is passed on as it comes (each file's results while the next runs)
 // and kept for the summary; notices on stderr (a skipped host test) are passed on

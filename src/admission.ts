@@ -10,7 +10,8 @@
  */
 import { parseDocument } from 'yaml';
 import { fastParse } from './fastyaml.ts';
-import { isObject, type Policy } from './policy.ts';
+import type { Policy } from './policy.ts';
+import { isObject } from './values.ts';
 import type { Result } from './results.ts';
 import { transform } from './transform.ts';
 

@@ -5,7 +5,7 @@
  * must parse back to), so every edit is checked before anything is output.
  */
 import { isMap } from 'yaml';
-import { DocumentEditor, type NewValue } from './edit.ts';
+import { type DocumentEditor, type NewValue } from './edit.ts';
 import type { KObject } from './workload.ts';
 import { nodeAt } from './workload.ts';
 import type { Result } from './results.ts';
@@ -112,5 +112,5 @@ function ensurePath(root: unknown, path: readonly (string | number)[]): Record<s
     if (next === null || next === undefined || typeof next !== 'object') cur[p] = {};
     cur = cur[p] as Record<string | number, unknown>;
   }
-  return cur as Record<string, unknown>;
+  return cur;
 }

@@ -1,25 +1,19 @@
 /**
- * EKS readiness checks: what will not work, or not as expected, on EKS
- * (eks-domain.md sections 4 to 7). Each check is a row of `CHECKS`: an id (the
- * key of the policy's `checks`), a default severity, a message that says what
- * to do, and a function that finds the problem in the input.
- *
- * Checks look at the input as eksfit will write it: the changes eksfit plans
- * (an annotation a rule adds, a toleration) are applied to a plain copy first,
- * so a rule that fixes a problem silences its check.
- *
- * A resource opts out of checks with the annotation `eksfit.dev/ignore-checks`
- * (a comma-separated list of check ids) on its own metadata or, for a
- * workload, on its Pod template. A workload that opts out of a quota check is
- * left out of that check's count. Workloads marked `eksfit.dev/skip` are not
- * checked, but their Pods still count towards the quotas (they still run).
+ * The EKS readiness checks: what will not work, or not as expected, on EKS
+ * (docs/eks.md, sections 4 to 7). Each check is a row of `CHECKS`: an id from
+ * the registry (checkids.ts, the key of the policy's `checks`), a default
+ * severity, a message that says what to do, and either a function that finds
+ * the problem or the module that reports it while planning. audit.ts runs them.
  */
-import { editValue, type PlannedChange } from './changes.ts';
-import type { KindTable } from './kinds.ts';
-import { ANNOTATIONS, isObject, type Policy, type Severity } from './policy.ts';
-import { describeRef, keyPath, result, type ResourceRef, type Result } from './results.ts';
+import type { CheckId } from './checkids.ts';
+import { EKLET_TAINT, EKS_ANNOTATIONS, EKS_METRICS_PORT, toleratesEklet } from './eks.ts';
+import type { Policy } from './policy.ts';
+import { describeRef, keyPath, type Severity } from './results.ts';
 import type { ServiceView } from './services.ts';
-import { stringMap, type KObject, type Workload } from './workload.ts';
+import { isObject, mappings as list } from './values.ts';
+import type { KObject, Workload } from './workload.ts';
+
+export type { CheckId };
 
 /** What the checks look at. */
 export interface CheckInput {
@@ -28,42 +22,7 @@ export interface CheckInput {
   readonly services: readonly ServiceView[];
   readonly policy: Policy;
   readonly namespaceOf: (o: KObject) => string;
-  readonly changes: readonly PlannedChange[];
 }
-
-/** The annotation that opts a resource out of checks: `eksfit.dev/ignore-checks: "hostPort,daemonSet"`. */
-export const IGNORE_CHECKS = 'eksfit.dev/ignore-checks';
-
-/** Annotation keys the checks read (eks-domain.md sections 4 to 7). */
-export const CHECK_ANNOTATIONS = {
-  dsInjection: 'eks.tke.cloud.tencent.com/ds-injection',
-  hostSysctls: 'eks.tke.cloud.tencent.com/host-sysctls',
-  gpuType: 'eks.tke.cloud.tencent.com/gpu-type',
-  retainIp: 'eks.tke.cloud.tencent.com/retain-ip',
-} as const;
-
-const EKLET_TAINT = 'eks.tke.cloud.tencent.com/eklet';
-
-/** The ids of the policy's `checks` (the schema's `checkId` enum). */
-export type CheckId =
-  | 'daemonSet'
-  | 'hostPort'
-  | 'hostNetwork'
-  | 'hostPath'
-  | 'nodePort'
-  | 'sysctls'
-  | 'gpuType'
-  | 'retainIp'
-  | 'eipConflict'
-  | 'podAntiAffinity'
-  | 'externalTrafficPolicy'
-  | 'port9100'
-  | 'podsPerCluster'
-  | 'replicasPerWorkload'
-  | 'instancesPerSecurityGroup'
-  | 'unmatchedRule'
-  | 'metricsScrape'
-  | 'remapProcess';
 
 /** One problem a check found. The result's message is `<what>: <advice or the row's message>`. */
 export interface Finding {
@@ -130,19 +89,19 @@ export const CHECKS: readonly Check[] = [
   {
     id: 'daemonSet',
     severity: 'warning',
-    message: `not scheduled onto super nodes; run the agent as a sidecar, or (newer EKS versions) inject it into super-node Pods with Pod annotation ${CHECK_ANNOTATIONS.dsInjection}: "true" plus a toleration of ${EKLET_TAINT} (operator: Exists)`,
+    message: `not scheduled onto super nodes; run the agent as a sidecar, or (newer EKS versions) inject it into super-node Pods with Pod annotation ${EKS_ANNOTATIONS.dsInjection}: "true" plus a toleration of ${EKLET_TAINT} (operator: Exists)`,
     find: ({ pods }) =>
       pods
         .filter((p) => p.obj.kind === 'DaemonSet')
         .flatMap((p): Finding[] => {
-          const inject = p.annotations[CHECK_ANNOTATIONS.dsInjection] === 'true';
+          const inject = p.annotations[EKS_ANNOTATIONS.dsInjection] === 'true';
           const tolerates = toleratesEklet(p.spec);
           if (inject && tolerates) return [];
           if (inject) {
             return [
               {
                 obj: p.obj,
-                what: `DaemonSet with ${CHECK_ANNOTATIONS.dsInjection}: "true" but no toleration of ${EKLET_TAINT}`,
+                what: `DaemonSet with ${EKS_ANNOTATIONS.dsInjection}: "true" but no toleration of ${EKLET_TAINT}`,
                 path: keyPath([...p.tp, 'spec', 'tolerations']),
                 advice: `add a toleration {key: ${EKLET_TAINT}, operator: Exists} so that the injected Pods may run on super nodes`,
               },
@@ -238,14 +197,14 @@ export const CHECKS: readonly Check[] = [
               currentValue: name,
             });
         });
-        const raw = p.annotations[CHECK_ANNOTATIONS.hostSysctls];
+        const raw = p.annotations[EKS_ANNOTATIONS.hostSysctls];
         if (raw !== undefined) {
-          const path = keyPath([...p.tp, 'metadata', 'annotations', CHECK_ANNOTATIONS.hostSysctls]);
+          const path = keyPath([...p.tp, 'metadata', 'annotations', EKS_ANNOTATIONS.hostSysctls]);
           const parsed = parseJson(raw);
           if (!Array.isArray(parsed) || !parsed.every((e) => isObject(e) && typeof e.name === 'string')) {
             out.push({
               obj: p.obj,
-              what: `Pod annotation ${CHECK_ANNOTATIONS.hostSysctls} is not a JSON list of {name, value}`,
+              what: `Pod annotation ${EKS_ANNOTATIONS.hostSysctls} is not a JSON list of {name, value}`,
               path,
               currentValue: raw,
               advice: 'write it as JSON, e.g. \'[{"name":"net.core.somaxconn","value":"4096"}]\'',
@@ -255,7 +214,7 @@ export const CHECKS: readonly Check[] = [
               if (!e.name.startsWith('net.'))
                 out.push({
                   obj: p.obj,
-                  what: `sysctl ${e.name} in Pod annotation ${CHECK_ANNOTATIONS.hostSysctls}`,
+                  what: `sysctl ${e.name} in Pod annotation ${EKS_ANNOTATIONS.hostSysctls}`,
                   path,
                   currentValue: raw,
                 });
@@ -268,10 +227,10 @@ export const CHECKS: readonly Check[] = [
   {
     id: 'gpuType',
     severity: 'warning',
-    message: `EKS needs Pod annotation ${CHECK_ANNOTATIONS.gpuType} naming the GPU models to try, in order of preference (e.g. "T4,V100")`,
+    message: `EKS needs Pod annotation ${EKS_ANNOTATIONS.gpuType} naming the GPU models to try, in order of preference (e.g. "T4,V100")`,
     find: ({ pods }) =>
       pods.flatMap((p): Finding[] => {
-        if (p.annotations[CHECK_ANNOTATIONS.gpuType] !== undefined) return [];
+        if (p.annotations[EKS_ANNOTATIONS.gpuType] !== undefined) return [];
         for (const c of p.containers) {
           const res = isObject(c.value.resources) ? c.value.resources : {};
           for (const kind of ['limits', 'requests'] as const) {
@@ -303,14 +262,14 @@ export const CHECKS: readonly Check[] = [
           (p) =>
             p.obj.kind !== 'StatefulSet' &&
             p.obj.kind !== 'Pod' &&
-            p.annotations[CHECK_ANNOTATIONS.retainIp] !== undefined &&
-            p.annotations[CHECK_ANNOTATIONS.retainIp] !== 'false',
+            p.annotations[EKS_ANNOTATIONS.retainIp] !== undefined &&
+            p.annotations[EKS_ANNOTATIONS.retainIp] !== 'false',
         )
         .map((p) => ({
           obj: p.obj,
-          what: `Pod annotation ${CHECK_ANNOTATIONS.retainIp} on a ${p.obj.kind}`,
-          path: keyPath([...p.tp, 'metadata', 'annotations', CHECK_ANNOTATIONS.retainIp]),
-          currentValue: p.annotations[CHECK_ANNOTATIONS.retainIp] as string,
+          what: `Pod annotation ${EKS_ANNOTATIONS.retainIp} on a ${p.obj.kind}`,
+          path: keyPath([...p.tp, 'metadata', 'annotations', EKS_ANNOTATIONS.retainIp]),
+          currentValue: p.annotations[EKS_ANNOTATIONS.retainIp] as string,
         })),
   },
   {
@@ -322,14 +281,14 @@ export const CHECKS: readonly Check[] = [
       pods
         .filter(
           (p) =>
-            p.annotations[ANNOTATIONS.eipIdList] !== undefined &&
-            p.annotations[ANNOTATIONS.eipAttributes] !== undefined,
+            p.annotations[EKS_ANNOTATIONS.eipIdList] !== undefined &&
+            p.annotations[EKS_ANNOTATIONS.eipAttributes] !== undefined,
         )
         .map((p) => ({
           obj: p.obj,
-          what: `Pod annotations ${ANNOTATIONS.eipIdList} and ${ANNOTATIONS.eipAttributes} together`,
-          path: keyPath([...p.tp, 'metadata', 'annotations', ANNOTATIONS.eipIdList]),
-          currentValue: p.annotations[ANNOTATIONS.eipIdList] as string,
+          what: `Pod annotations ${EKS_ANNOTATIONS.eipIdList} and ${EKS_ANNOTATIONS.eipAttributes} together`,
+          path: keyPath([...p.tp, 'metadata', 'annotations', EKS_ANNOTATIONS.eipIdList]),
+          currentValue: p.annotations[EKS_ANNOTATIONS.eipIdList] as string,
         })),
   },
   {
@@ -384,9 +343,8 @@ export const CHECKS: readonly Check[] = [
   {
     id: 'port9100',
     severity: 'warning',
-    message:
-      'EKS itself listens on port 9100 in every Pod, so the Pod fails to start; add a rule with ports.strategy metricsPort (annotation eks.tke.cloud.tencent.com/metrics-port) or remap',
-    emittedBy: 'transform.ts, ports.ts',
+    message: `EKS itself listens on port ${EKS_METRICS_PORT} in every Pod, so the Pod fails to start; add a rule with ports.strategy metricsPort (annotation ${EKS_ANNOTATIONS.metricsPort}) or remap`,
+    emittedBy: 'ports.ts, remap.ts',
   },
   {
     id: 'podsPerCluster',
@@ -420,12 +378,12 @@ export const CHECKS: readonly Check[] = [
   {
     id: 'instancesPerSecurityGroup',
     severity: 'warning',
-    message: `a security group holds a limited number of instances (policy limits.instancesPerSecurityGroup; other instances in the group count too); spread the Pods over more groups with Pod annotation ${ANNOTATIONS.securityGroupId}, or ask for a higher quota by ticket`,
+    message: `a security group holds a limited number of instances (policy limits.instancesPerSecurityGroup; other instances in the group count too); spread the Pods over more groups with Pod annotation ${EKS_ANNOTATIONS.securityGroupId}, or ask for a higher quota by ticket`,
     find: ({ counts, input }) => {
       const limit = input.policy.limits.instancesPerSecurityGroup;
       const groups = new Map<string, PodCount[]>();
       for (const c of counts) {
-        const ids = (c.view.annotations[ANNOTATIONS.securityGroupId] ?? '')
+        const ids = (c.view.annotations[EKS_ANNOTATIONS.securityGroupId] ?? '')
           .split(',')
           .map((s) => s.trim())
           .filter(Boolean);
@@ -436,7 +394,7 @@ export const CHECKS: readonly Check[] = [
         const total = cs.reduce((n, c) => n + c.pods, 0);
         if (total <= limit) continue;
         out.push({
-          what: `${id === DEFAULT_GROUP ? "the project's default security group (no " + ANNOTATIONS.securityGroupId + ')' : `security group ${id}`} would hold up to ${total} Pods, over the limit of ${limit} (${figures(cs)})`,
+          what: `${id === DEFAULT_GROUP ? "the project's default security group (no " + EKS_ANNOTATIONS.securityGroupId + ')' : `security group ${id}`} would hold up to ${total} Pods, over the limit of ${limit} (${figures(cs)})`,
         });
       }
       return out;
@@ -446,13 +404,12 @@ export const CHECKS: readonly Check[] = [
     id: 'unmatchedRule',
     severity: 'warning',
     message: 'a rule of the policy matched no workload; check its match and exclude, or remove it',
-    emittedBy: 'transform.ts',
+    emittedBy: 'plan.ts',
   },
   {
     id: 'metricsScrape',
     severity: 'warning',
-    message:
-      "EKS's own metrics moved off 9100: whatever scrapes them must follow, and a Pod with a public EIP needs its security group to allow the new port",
+    message: `EKS's own metrics moved off ${EKS_METRICS_PORT}: whatever scrapes them must follow, and a Pod with a public EIP needs its security group to allow the new port`,
     emittedBy: 'ports.ts',
   },
   {
@@ -460,7 +417,14 @@ export const CHECKS: readonly Check[] = [
     severity: 'warning',
     message:
       'a port remapped in the manifest only: tell the process to listen on the new port (ports.env, or the port in its args)',
-    emittedBy: 'ports.ts',
+    emittedBy: 'remap.ts',
+  },
+  {
+    id: 'remapReference',
+    severity: 'warning',
+    message:
+      "another container's command or args mention a remapped port: change the mention if it points at the application's port",
+    emittedBy: 'remap.ts',
   },
 ];
 
@@ -478,218 +442,6 @@ function figures(counts: readonly PodCount[]): string {
     );
   const more = sorted.length - FIGURES_SHOWN;
   return more > 0 ? `${shown.join(', ')}, and ${more} more` : shown.join(', ');
-}
-
-/** Runs every check; severities and `off` from the policy are applied by the caller. */
-export function runChecks(input: CheckInput): Result[] {
-  // Findings in input order (then in table order); findings about the whole input last.
-  const order = new Map(input.objects.map((o, i) => [o, i]));
-  const found: { at: number; r: Result }[] = [];
-  const ignored = new Map<KObject, Set<string>>();
-  for (const obj of input.objects) {
-    if (obj.localConfig) continue;
-    const { ids, unknown } = ignoredChecks(obj, input.policy.kinds);
-    if (ids.size > 0) ignored.set(obj, ids);
-    if (unknown.length > 0) {
-      found.push({
-        at: order.get(obj) ?? Infinity,
-        r: result(
-          'warning',
-          obj.subject,
-          `${IGNORE_CHECKS} names unknown check${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')} (known: ${CHECKS.map((c) => c.id).join(', ')})`,
-        ),
-      });
-    }
-  }
-  const changesOf = new Map<KObject, PlannedChange[]>();
-  for (const p of input.changes) {
-    const list = changesOf.get(p.change.obj);
-    if (list) list.push(p);
-    else changesOf.set(p.change.obj, [p]);
-  }
-  const views = input.workloads.map((w) => viewOf(w, changesOf.get(w.obj) ?? []));
-  const pods = views.filter((v) => !isSkipped(v.w));
-  const allCounts = podCounts(views, input);
-  for (const check of CHECKS) {
-    if (!check.find) continue;
-    const counts = allCounts.filter((c) => !ignored.get(c.view.obj)?.has(check.id));
-    for (const f of check.find({ input, pods, counts })) {
-      if (f.obj && ignored.get(f.obj)?.has(check.id)) continue;
-      const field =
-        f.path !== undefined
-          ? { path: f.path, ...(f.currentValue !== undefined ? { currentValue: f.currentValue } : {}) }
-          : undefined;
-      const r = result(check.severity, f.obj?.subject, `${f.what}: ${f.advice ?? check.message}`, {
-        ...(field ? { field } : {}),
-        tags: { check: check.id },
-      });
-      found.push({ at: f.obj ? (order.get(f.obj) ?? Infinity) : Infinity, r });
-    }
-  }
-  found.sort((a, b) => a.at - b.at);
-  return found.map((f) => f.r);
-}
-
-/**
- * Drops results about a resource that opts out of their check with
- * `eksfit.dev/ignore-checks` (for the checks emitted while planning changes).
- */
-export function withoutIgnored(results: readonly Result[], objects: readonly KObject[], kinds: KindTable): Result[] {
-  const byRef = new Map<ResourceRef, Set<string>>();
-  for (const obj of objects) {
-    const { ids } = ignoredChecks(obj, kinds);
-    if (ids.size > 0) byRef.set(obj.subject.ref, ids);
-  }
-  if (byRef.size === 0) return [...results];
-  return results.filter((r) => !(r.resourceRef && r.tags?.check && byRef.get(r.resourceRef)?.has(r.tags.check)));
-}
-
-/** The check ids an object opts out of (its metadata, and its Pod template's), and the unknown ones it names. */
-export function ignoredChecks(obj: KObject, kinds: KindTable): { ids: Set<string>; unknown: string[] } {
-  const md = isObject(obj.value.metadata) ? obj.value.metadata : {};
-  const values = [stringMap(md.annotations)[IGNORE_CHECKS]];
-  const row = kinds.lookup(obj.apiVersion, obj.kind);
-  if (row && row.templatePath.length > 0) {
-    let t: unknown = obj.value;
-    for (const key of row.templatePath) t = isObject(t) ? t[key] : undefined;
-    const tmd = isObject(t) && isObject(t.metadata) ? t.metadata : {};
-    values.push(stringMap(tmd.annotations)[IGNORE_CHECKS]);
-  }
-  const ids = new Set<string>();
-  const unknown: string[] = [];
-  const known = new Set<string>(CHECKS.map((c) => c.id));
-  for (const v of values) {
-    if (v === undefined) continue;
-    for (const id of v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)) {
-      if (known.has(id)) ids.add(id);
-      else if (!unknown.includes(id)) unknown.push(id);
-    }
-  }
-  return { ids, unknown };
-}
-
-/** The Pod template of a workload after the changes eksfit plans for it (`mine`). */
-function viewOf(w: Workload, mine: readonly PlannedChange[]): PodView {
-  let value: Record<string, unknown> = w.obj.value;
-  if (mine.length > 0) {
-    // editValue works on a whole document: rebuild one around a copy of the object.
-    const copy = JSON.parse(JSON.stringify(w.obj.value)) as Record<string, unknown>;
-    let doc: unknown = copy;
-    if (w.obj.path.length > 0) {
-      doc = {};
-      let cur = doc as Record<string | number, unknown>;
-      w.obj.path.forEach((part, i) => {
-        cur[part] = i === w.obj.path.length - 1 ? copy : {};
-        cur = cur[part] as Record<string | number, unknown>;
-      });
-    }
-    for (const p of mine) doc = editValue(doc, p.change);
-    let cur: unknown = doc;
-    for (const part of w.obj.path) cur = (cur as Record<string | number, unknown>)[part];
-    value = cur as Record<string, unknown>;
-  }
-  let template: unknown = value;
-  for (const key of w.row.templatePath) template = isObject(template) ? template[key] : undefined;
-  const t = isObject(template) ? template : {};
-  const md = isObject(t.metadata) ? t.metadata : {};
-  const spec = isObject(t.spec) ? t.spec : {};
-  const containers = (['containers', 'initContainers'] as const).flatMap((l) =>
-    (Array.isArray(spec[l]) ? (spec[l] as unknown[]) : []).flatMap((c, index) =>
-      isObject(c) ? [{ list: l, index, name: String(c.name ?? ''), value: c }] : [],
-    ),
-  );
-  return { w, obj: w.obj, tp: w.row.templatePath, spec, annotations: stringMap(md.annotations), containers };
-}
-
-/** The Pods each workload runs at most: replicas (or an HPA's maxReplicas), a Job's parallelism. */
-function podCounts(views: readonly PodView[], input: CheckInput): PodCount[] {
-  const hpaMax = new Map<string, number>();
-  for (const obj of input.objects) {
-    if (obj.kind !== 'HorizontalPodAutoscaler' || obj.localConfig) continue;
-    const spec = isObject(obj.value.spec) ? obj.value.spec : {};
-    const ref = isObject(spec.scaleTargetRef) ? spec.scaleTargetRef : {};
-    const max = count(spec.maxReplicas);
-    if (max !== undefined) hpaMax.set(`${input.namespaceOf(obj)}/${String(ref.kind)}/${String(ref.name)}`, max);
-  }
-  const out: PodCount[] = [];
-  for (const view of views) {
-    const obj = view.obj;
-    const spec = isObject(obj.value.spec) ? obj.value.spec : {};
-    switch (obj.kind) {
-      case 'Pod':
-        out.push({ view, pods: 1, source: 'Pod' });
-        break;
-      case 'DaemonSet': // not scheduled onto super nodes
-      case 'PodTemplate': // runs nothing by itself
-        break;
-      case 'Job':
-      case 'CronJob': {
-        const jobSpec =
-          obj.kind === 'Job'
-            ? spec
-            : isObject(spec.jobTemplate) && isObject(spec.jobTemplate.spec)
-              ? spec.jobTemplate.spec
-              : {};
-        const base = obj.kind === 'Job' ? ['spec'] : ['spec', 'jobTemplate', 'spec'];
-        const parallelism = count(jobSpec.parallelism) ?? 1;
-        const completions = count(jobSpec.completions);
-        // A Job never runs more Pods at once than it has completions left.
-        const pods = completions !== undefined ? Math.min(parallelism, completions) : parallelism;
-        out.push({
-          view,
-          pods,
-          source: 'parallelism',
-          ...(jobSpec.parallelism !== undefined ? { path: keyPath([...base, 'parallelism']) } : {}),
-        });
-        break;
-      }
-      default: {
-        const replicas = count(spec.replicas) ?? 1;
-        const hpa = hpaMax.get(`${input.namespaceOf(obj)}/${obj.kind}/${obj.name}`);
-        if (hpa !== undefined && hpa > replicas) out.push({ view, pods: hpa, source: 'HPA maxReplicas' });
-        else
-          out.push({
-            view,
-            pods: replicas,
-            source: 'replicas',
-            ...(spec.replicas !== undefined ? { path: 'spec.replicas' } : {}),
-          });
-      }
-    }
-  }
-  return out;
-}
-
-function isSkipped(w: Workload): boolean {
-  const md = isObject(w.obj.value.metadata) ? w.obj.value.metadata : {};
-  const own = { ...stringMap(md.labels), ...stringMap(md.annotations) };
-  return (
-    own[ANNOTATIONS.skip] === 'true' ||
-    w.labels[ANNOTATIONS.skip] === 'true' ||
-    w.annotations[ANNOTATIONS.skip] === 'true'
-  );
-}
-
-/** True when a toleration lets the Pod onto super nodes (the eklet taint, or every taint). */
-function toleratesEklet(spec: Record<string, unknown>): boolean {
-  return list(spec.tolerations).some(
-    (t) => t.key === EKLET_TAINT || ((t.key === undefined || t.key === '') && t.operator === 'Exists'),
-  );
-}
-
-/** The mappings of a list value. */
-function list(v: unknown): Record<string, unknown>[] {
-  return Array.isArray(v) ? v.filter(isObject) : [];
-}
-
-/** A non-negative whole number from a YAML value (`3`, `"3"`), or undefined. */
-function count(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
-  if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
-  return undefined;
 }
 
 function isZero(v: unknown): boolean {

@@ -13,7 +13,7 @@ import { loadPolicy, type Policy } from './policy.ts';
 import { formatJson, formatReport } from './report.ts';
 import { checkNotInput, checkReportPath, writeReport } from './reportfile.ts';
 import type { Result } from './results.ts';
-import { decodeUtf8, parseSegment, splitSegments } from './stream.ts';
+import { decodeUtf8, MAX_ALIAS_COUNT, parseSegment, splitSegments } from './documents.ts';
 import { transform, type Source } from './transform.ts';
 import { unifiedDiff } from './diff.ts';
 import { VERSION } from './version.ts';
@@ -86,10 +86,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       verify: shouldVerify(sources, io.env.EKSFIT_VERIFY),
       strict: args.strict,
     });
-    // transform already made the policy's warnings errors (for a ResourceList's results); this catches the rest.
-    const results: readonly Result[] = args.strict
-      ? out.results.map((r) => (r.severity === 'warning' ? { ...r, severity: 'error' as const } : r))
-      : out.results;
+    // --strict was applied once, in the core: the results here and a ResourceList's agree.
+    const results: readonly Result[] = out.results;
     const errors = results.some((r) => r.severity === 'error');
     // In stream mode an error result means nothing is written to standard output.
     const failed = errors && out.mode === 'stream' && !args.check && !args.diff;
@@ -203,7 +201,7 @@ function readPolicy(path: string, shown: string): Policy {
   const dup = parsed.duplicateKeys[0];
   if (dup) throw new ConfigError(`${formatPosition(dup)}: invalid YAML in policy: duplicate mapping key`);
   const doc = parsed.doc;
-  return loadPolicy(doc.toJS({ maxAliasCount: 100 }), shown);
+  return loadPolicy(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), shown);
 }
 
 /** Reads the inputs (`undefined`: standard input) in order. */

@@ -30,6 +30,14 @@
  */
 import * as yaml from 'yaml';
 import type { Document, Pair, Scalar, ScalarTag, YAMLMap, YAMLSeq } from 'yaml';
+import yamlPackage from 'yaml/package.json' with { type: 'json' };
+
+/**
+ * The one version of the yaml library this reader was written against and is
+ * tested with (package.json pins it exactly). Under any other version the
+ * reader turns itself off and every document is read by the library.
+ */
+export const SUPPORTED_YAML_VERSION = '2.8.2';
 
 // The classes, read once: a bundle reaches a CommonJS module's exports through getters.
 const DocumentClass = yaml.Document;
@@ -59,6 +67,7 @@ class Bail {
   constructor(readonly reason: string) {}
 }
 function bail(reason: string): never {
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- a Bail is control flow, caught in this module
   throw new Bail(reason);
 }
 
@@ -74,21 +83,30 @@ export function fastParse(text: string, options?: FastParseOptions): Document.Pa
   }
 }
 
-/** fastParse with the reason it bailed (for tests and statistics). Internal errors are rethrown. */
+/**
+ * fastParse with the reason it bailed (for tests and statistics). Internal
+ * errors are rethrown. `libraryVersion` stands in for the installed yaml
+ * library's version (tests show the reader refusing any other).
+ */
 export function fastParseExplained(
   text: string,
   options?: FastParseOptions,
+  libraryVersion: string = yamlPackage.version,
 ): { doc: Document.Parsed; reason?: undefined } | { doc?: undefined; reason: string } {
   try {
-    return { doc: read(text, options) };
+    return { doc: read(text, options, libraryVersion) };
   } catch (e) {
     if (e instanceof Bail) return { reason: e.reason };
     throw e;
   }
 }
 
-function read(text: string, options: FastParseOptions | undefined): Document.Parsed {
-  const lib = library();
+function read(
+  text: string,
+  options: FastParseOptions | undefined,
+  libraryVersion: string = yamlPackage.version,
+): Document.Parsed {
+  const lib = libraryVersion === SUPPORTED_YAML_VERSION ? library() : undefined;
   if (!lib) bail('unknown yaml library version');
   if (options?.keepSourceTokens) bail('keepSourceTokens');
   // Characters whose handling is not worth mimicking: tabs, control characters, a CR without LF,
@@ -97,7 +115,6 @@ function read(text: string, options: FastParseOptions | undefined): Document.Par
   return new Reader(text, lib, options).document();
 }
 
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\x00-\x09\x0b\x0c\x0e-\x1f]|\r(?!\n)|[^]\uFEFF/;
 
 // ---------------------------------------------------------------------------
@@ -266,7 +283,7 @@ class Reader {
       version: '1.1',
       ...options,
     } as never) as unknown as Document.Parsed;
-    this.options = this.doc.options as { intAsBigInt: boolean };
+    this.options = this.doc.options;
   }
 
   document(): Document.Parsed {

@@ -13,7 +13,7 @@ export interface WorkloadKind {
   readonly templatePath: readonly string[];
 }
 
-/** The built-in kinds (eks-domain.md section 1). */
+/** The built-in kinds (docs/eks.md, section 1). */
 export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
   { kind: 'Pod', group: '', templatePath: [] },
   { kind: 'Deployment', group: 'apps', templatePath: ['spec', 'template'] },
@@ -48,11 +48,6 @@ export class KindTable {
   /** True when some row names `kind` (a cheap pre-filter before parsing). */
   hasKind(kind: string): boolean {
     return this.byKind.has(kind);
-  }
-
-  /** Every kind name in the table. */
-  kinds(): string[] {
-    return [...this.byKind.keys()];
   }
 
   /** The row for an object, or undefined when it bears no Pod template. */

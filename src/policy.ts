@@ -7,8 +7,12 @@ import { KindTable, type WorkloadKind } from './kinds.ts';
 import { ConfigError } from './errors.ts';
 import { parseLabelSelector, type LabelSelector } from './selector.ts';
 import { validatePolicyDocument } from './schema.ts';
+import type { CheckId } from './checkids.ts';
+import type { Severity } from './results.ts';
+import { EKS_ANNOTATIONS, EKS_METRICS_PORT, GRPC_TCP_TIMEOUT, ISTIO_UDP_TIMEOUT, MAX_TIMEOUT_SECONDS } from './eks.ts';
+import { isObject } from './values.ts';
 
-export type Severity = 'error' | 'warning' | 'info';
+export type { Severity };
 export type CheckSetting = Severity | 'off';
 export type PortStrategy = 'metricsPort' | 'remap' | 'none';
 
@@ -59,39 +63,25 @@ export interface Policy {
   /** Preset rules first, then the user's, in order. */
   readonly rules: readonly Rule[];
   readonly kinds: KindTable;
-  readonly checks: Readonly<Record<string, CheckSetting>>;
+  readonly checks: Readonly<Partial<Record<CheckId, CheckSetting>>>;
   readonly limits: Limits;
 }
-
-/** The annotation keys eksfit writes (eks-domain.md sections 2 to 4). */
-export const ANNOTATIONS = {
-  udpTimeout: 'eks.tke.cloud.tencent.com/ipvs-udp-timeout',
-  tcpTimeout: 'eks.tke.cloud.tencent.com/ipvs-tcp-timeout',
-  metricsPort: 'eks.tke.cloud.tencent.com/metrics-port',
-  eipAttributes: 'eks.tke.cloud.tencent.com/eip-attributes',
-  eipClaimDeletePolicy: 'eks.tke.cloud.tencent.com/eip-claim-delete-policy',
-  eipIdList: 'eks.tke.cloud.tencent.com/eip-id-list',
-  securityGroupId: 'eks.tke.cloud.tencent.com/security-group-id',
-  skip: 'eksfit.dev/skip',
-} as const;
 
 export const DEFAULT_LIMITS: Limits = {
   podsPerCluster: 200,
   replicasPerWorkload: 100,
   instancesPerSecurityGroup: 2000,
 };
-export const DEFAULT_AVOID = [9100] as const;
+export const DEFAULT_AVOID = [EKS_METRICS_PORT] as const;
 
-const MAX_TIMEOUT_SECONDS = 86400;
-
-/** The rules of the `recommended` preset (eks-domain.md sections 2 and 3). */
+/** The rules of the `recommended` preset (docs/eks.md, sections 2 and 3). */
 export const RECOMMENDED_RULES: readonly Rule[] = [
   {
     name: 'recommended/istio-udp-timeout',
     preset: true,
     when: 'istio',
     match: {},
-    ipvs: { udpTimeout: '120s' },
+    ipvs: { udpTimeout: ISTIO_UDP_TIMEOUT },
     annotations: {},
     overwrite: false,
   },
@@ -100,12 +90,12 @@ export const RECOMMENDED_RULES: readonly Rule[] = [
     preset: true,
     when: 'grpc',
     match: {},
-    ipvs: { tcpTimeout: '1800s' },
+    ipvs: { tcpTimeout: GRPC_TCP_TIMEOUT },
     annotations: {},
     overwrite: false,
   },
   {
-    name: 'recommended/port-9100',
+    name: `recommended/port-${EKS_METRICS_PORT}`,
     preset: true,
     when: 'usesAvoidedPort',
     match: {},
@@ -126,7 +116,7 @@ function build(
   preset: 'recommended' | 'none',
   rules: Rule[],
   extraKinds: WorkloadKind[],
-  checks: Record<string, CheckSetting>,
+  checks: Partial<Record<CheckId, CheckSetting>>,
   limits: Limits,
 ): Policy {
   return {
@@ -149,7 +139,7 @@ export function loadPolicy(value: unknown, source: string): Policy {
   if (!isObject(value)) throw new ConfigError(`${source}: the policy must be a mapping`);
   if (value.kind === 'ConfigMap') return fromConfigMap(value, source);
   const problems = validatePolicyDocument(value);
-  const spec = (isObject(value.spec) ? value.spec : {}) as Record<string, unknown>;
+  const spec = isObject(value.spec) ? value.spec : {};
   // Checks the schema cannot state, run even when the schema failed: every problem at once.
   for (const p of semanticProblems(spec))
     if (!problems.some((q) => q.startsWith(p.split(':')[0] + ':'))) problems.push(p);
@@ -191,7 +181,7 @@ function semanticProblems(spec: Record<string, unknown>): string[] {
   const names = new Map<string, number>();
   rules.forEach((rule: Record<string, unknown>, i) => {
     const at = `spec.rules[${i}]`;
-    const ipvs = (isObject(rule.ipvs) ? rule.ipvs : {}) as Record<string, unknown>;
+    const ipvs = isObject(rule.ipvs) ? rule.ipvs : {};
     for (const key of ['udpTimeout', 'tcpTimeout'] as const) {
       const v = ipvs[key];
       if (typeof v === 'string' && /^[1-9][0-9]*s$/.test(v) && Number.parseInt(v, 10) > MAX_TIMEOUT_SECONDS) {
@@ -199,7 +189,7 @@ function semanticProblems(spec: Record<string, unknown>): string[] {
       }
     }
     for (const part of ['match', 'exclude'] as const) {
-      const sel = (isObject(rule[part]) ? rule[part] : {}) as Record<string, unknown>;
+      const sel = isObject(rule[part]) ? rule[part] : {};
       if (typeof sel.labelSelector === 'string') {
         try {
           parseLabelSelector(sel.labelSelector);
@@ -234,9 +224,9 @@ function semanticProblems(spec: Record<string, unknown>): string[] {
         problems.push(`${at}.ports.env: only used with strategy: remap`);
     }
     const egress = isObject(rule.egress) ? rule.egress : undefined;
-    const ann = (isObject(rule.annotations) ? rule.annotations : {}) as Record<string, unknown>;
-    if (egress?.eip !== undefined && ann[ANNOTATIONS.eipIdList] !== undefined) {
-      problems.push(`${at}.egress.eip: cannot be combined with annotation ${ANNOTATIONS.eipIdList}`);
+    const ann = isObject(rule.annotations) ? rule.annotations : {};
+    if (egress?.eip !== undefined && ann[EKS_ANNOTATIONS.eipIdList] !== undefined) {
+      problems.push(`${at}.egress.eip: cannot be combined with annotation ${EKS_ANNOTATIONS.eipIdList}`);
     }
     if (typeof rule.name === 'string') {
       const prev = names.get(rule.name);
@@ -271,7 +261,7 @@ function toRule(r: Record<string, unknown>): Rule {
     preset: false,
     match: toSelector(r.match),
     ...(r.exclude !== undefined ? { exclude: toSelector(r.exclude) } : {}),
-    ipvs: (r.ipvs ?? {}) as Rule['ipvs'],
+    ipvs: r.ipvs ?? {},
     annotations,
     overwrite: r.overwrite === true,
     ...(ports
@@ -295,7 +285,7 @@ const CONFIGMAP_KEYS = ['preset', 'labelSelector', 'udpTimeout', 'tcpTimeout', '
 
 /** kpt `-- key=value` and Kptfile `configMap:` become a one-rule policy. */
 function fromConfigMap(value: Record<string, unknown>, source: string): Policy {
-  const data = (isObject(value.data) ? value.data : {}) as Record<string, unknown>;
+  const data = isObject(value.data) ? value.data : {};
   const problems: string[] = [];
   for (const key of Object.keys(data)) {
     if (!(CONFIGMAP_KEYS as readonly string[]).includes(key)) {
@@ -329,8 +319,4 @@ function fromConfigMap(value: Record<string, unknown>, source: string): Policy {
     );
   if (problems.length > 0) throw new ConfigError(`${source}: invalid ConfigMap function-input`, problems);
   return loadPolicy(doc, source);
-}
-
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,14 +1,19 @@
 /**
- * Ports EKS uses in every Pod (9100: its own metrics endpoint), and the two
- * ways off them (eks-domain.md section 2): move EKS's metrics port with an
- * annotation, or remap the application's port and everything pointing at it.
+ * Ports EKS uses in every Pod (EKS_METRICS_PORT: its own metrics endpoint),
+ * and the two ways off them (docs/eks.md, section 2): move EKS's metrics port
+ * with an annotation (here), or remap the application's port and everything
+ * pointing at it (remap.ts). The ports fix: one ports strategy per Pod, the
+ * last matching rule with `ports` decides.
  */
 import type { Change } from './changes.ts';
-import { ANNOTATIONS, type PortsSpec, type Rule } from './policy.ts';
+import { EKS_ANNOTATIONS, EKS_METRICS_PORT, METRICS_PORT_FROM } from './eks.ts';
+import type { Fix, FixContext } from './fix.ts';
+import type { PortsSpec, Rule } from './policy.ts';
+import { planRemap } from './remap.ts';
 import { keyPath, result, type Result } from './results.ts';
-import { selects, toPort, type ServiceView } from './services.ts';
-import { stringMap, type ContainerView, type KObject, type Workload } from './workload.ts';
-import { isObject } from './policy.ts';
+import type { ServiceView } from './services.ts';
+import { isObject, toPort } from './values.ts';
+import type { ContainerView, KObject, Workload } from './workload.ts';
 
 /** Where a Pod uses a port. `path` is relative to the Pod template. */
 export interface PortUse {
@@ -17,9 +22,6 @@ export interface PortUse {
   readonly path: readonly (string | number)[];
   readonly container: ContainerView;
 }
-
-/** The port EKS serves its own Pod metrics on, unless moved by annotation. */
-export const EKS_METRICS_PORT = 9100;
 
 const PROBES = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
 const HANDLERS = ['httpGet', 'tcpSocket', 'grpc'] as const;
@@ -69,7 +71,7 @@ export interface PortPlan {
   readonly resolved: boolean;
 }
 
-const EMPTY: PortPlan = { annotations: [], changes: [], results: [], resolved: true };
+export const EMPTY: PortPlan = { annotations: [], changes: [], results: [], resolved: true };
 
 /** Plans a rule's `ports` for a workload. */
 export function planPorts(
@@ -83,7 +85,6 @@ export function planPorts(
   const bad = uses.filter((u) => spec.avoid.includes(u.port));
   if (bad.length === 0) return EMPTY;
   const used = new Set(uses.map((u) => u.port));
-  const tags = { rule: rule.name };
   const subject = w.obj.subject;
   const tp = w.row.templatePath;
   const badPorts = [...new Set(bad.map((u) => u.port))];
@@ -91,8 +92,8 @@ export function planPorts(
   if (spec.strategy === 'none') return { ...EMPTY, resolved: false };
 
   if (spec.strategy === 'metricsPort') {
-    const annPath = keyPath([...tp, 'metadata', 'annotations', ANNOTATIONS.metricsPort]);
-    const existing = w.annotations[ANNOTATIONS.metricsPort];
+    const annPath = keyPath([...tp, 'metadata', 'annotations', EKS_ANNOTATIONS.metricsPort]);
+    const existing = w.annotations[EKS_ANNOTATIONS.metricsPort];
     if (existing !== undefined) {
       // Already moved (a second run, or the user's own choice): keep it, but say when it cannot work.
       const n = toPort(existing.trim());
@@ -103,10 +104,10 @@ export function planPorts(
           result(
             'warning',
             subject,
-            `existing ${ANNOTATIONS.metricsPort}: ${JSON.stringify(existing)} collides with ${clash ? `${describeUse(clash)} ${n} of container ${JSON.stringify(clash.container.name)}` : 'a port to avoid'}`,
+            `existing ${EKS_ANNOTATIONS.metricsPort}: ${JSON.stringify(existing)} collides with ${clash ? `${describeUse(clash)} ${n} of container ${JSON.stringify(clash.container.name)}` : 'a port to avoid'}`,
             {
               field: { path: annPath, currentValue: existing },
-              tags: { ...tags, check: 'port9100' },
+              tags: { rule: rule.name, check: 'port9100' },
             },
           ),
         );
@@ -116,7 +117,7 @@ export function planPorts(
       if (!differs) return { ...EMPTY, results: out };
       if (!rule.overwrite)
         return {
-          annotations: [[ANNOTATIONS.metricsPort, String(spec.metricsPort)]],
+          annotations: [[EKS_ANNOTATIONS.metricsPort, String(spec.metricsPort)]],
           changes: [],
           results: out,
           resolved: true,
@@ -124,7 +125,7 @@ export function planPorts(
     }
     let port: number;
     if (spec.metricsPort === 'auto') {
-      port = firstFree(9110, used, spec.avoid);
+      port = firstFree(METRICS_PORT_FROM, used, spec.avoid);
     } else {
       port = spec.metricsPort;
       const clash = uses.find((u) => u.port === port);
@@ -140,7 +141,7 @@ export function planPorts(
               `metrics-port ${port} (for ${describeUse(ours)} ${ours.port} of container ${JSON.stringify(ours.container.name)}) collides with ${describeUse(clash)} ${port} of container ${JSON.stringify(clash.container.name)} (${keyPath([...tp, ...clash.path])}); choose another metricsPort, or "auto"`,
               {
                 field: { path: keyPath([...tp, ...clash.path]), currentValue: String(port) },
-                tags: { ...tags, check: 'port9100' },
+                tags: { rule: rule.name, check: 'port9100' },
               },
             ),
           ],
@@ -148,7 +149,7 @@ export function planPorts(
       }
     }
     return {
-      annotations: [[ANNOTATIONS.metricsPort, String(port)]],
+      annotations: [[EKS_ANNOTATIONS.metricsPort, String(port)]],
       changes: [],
       results: [
         result(
@@ -157,7 +158,7 @@ export function planPorts(
           `EKS metrics move from <pod-ip>:${EKS_METRICS_PORT} to <pod-ip>:${port}: whatever scrapes EKS Pod metrics must follow (and a Pod with a public EIP needs its security group to allow ${port})`,
           {
             field: { path: annPath, proposedValue: String(port) },
-            tags: { ...tags, check: 'metricsScrape' },
+            tags: { rule: rule.name, check: 'metricsScrape' },
           },
         ),
       ],
@@ -166,7 +167,7 @@ export function planPorts(
   }
 
   // remap: move the application itself, unless EKS's metrics were moved already.
-  const moved = w.annotations[ANNOTATIONS.metricsPort];
+  const moved = w.annotations[EKS_ANNOTATIONS.metricsPort];
   if (moved !== undefined) {
     return {
       ...EMPTY,
@@ -174,15 +175,13 @@ export function planPorts(
         result(
           'info',
           subject,
-          `not remapped: the Pod already moves EKS's metrics with ${ANNOTATIONS.metricsPort}: ${JSON.stringify(moved)}, so ${badPorts.join(',')} is free for the application`,
-          {
-            tags,
-          },
+          `not remapped: the Pod already moves EKS's metrics with ${EKS_ANNOTATIONS.metricsPort}: ${JSON.stringify(moved)}, so ${badPorts.join(',')} is free for the application`,
+          { tags: { rule: rule.name } },
         ),
       ],
     };
   }
-  return planRemap(w, spec, tags, uses, bad, badPorts, services, namespaceOf);
+  return planRemap(w, spec, rule, uses, bad, badPorts, services, namespaceOf);
 }
 
 /** Where a use sits, for messages: `containerPort`, `livenessProbe.httpGet.port`. */
@@ -192,269 +191,9 @@ export function describeUse(u: PortUse): string {
   return keyPath(u.path.slice(i));
 }
 
-/** The ports strategy `remap` (eks-domain.md section 2, fix 2). */
-function planRemap(
-  w: Workload,
-  spec: PortsSpec,
-  tags: Record<string, string>,
-  uses: readonly PortUse[],
-  bad: readonly PortUse[],
-  badPorts: readonly number[],
-  services: readonly ServiceView[],
-  namespaceOf: (o: KObject) => string,
-): PortPlan {
-  const changes: { change: Change; result: Result }[] = [];
-  const results: Result[] = [];
-  const subject = w.obj.subject;
-  const tp = w.row.templatePath;
-  const taken = new Set(uses.map((u) => u.port));
-  const untold: number[] = [];
-  const selecting = services.filter((svc) => selects(svc, w, namespaceOf));
-
-  // Choose every new port first: a collision leaves the whole Pod unchanged.
-  const moves: [number, number][] = [];
-  for (const old of badPorts) {
-    let port: number;
-    if (spec.remapTo === 'auto') port = firstFree(9101, taken, spec.avoid);
-    else {
-      port = spec.remapTo;
-      const clash = uses.find((u) => u.port === port);
-      const again = moves.find(([, p]) => p === port);
-      if (clash || again || spec.avoid.includes(port)) {
-        const why = spec.avoid.includes(port)
-          ? 'it is a port to avoid'
-          : clash
-            ? `${describeUse(clash)} ${port} of container ${JSON.stringify(clash.container.name)} already uses it`
-            : `port ${again?.[0]} is already remapped to it`;
-        results.push(
-          result('error', subject, `cannot remap port ${old} to ${port}: ${why}`, {
-            ...(clash && !spec.avoid.includes(port)
-              ? { field: { path: keyPath([...tp, ...clash.path]), currentValue: String(port) } }
-              : {}),
-            tags: { ...tags, check: 'port9100' },
-          }),
-        );
-        return { annotations: [], changes: [], results, resolved: false };
-      }
-    }
-    taken.add(port);
-    moves.push([old, port]);
-  }
-
-  for (const [old, port] of moves) {
-    const scalar = (
-      obj: KObject,
-      path: readonly (string | number)[],
-      what: string,
-      current: string,
-      value: string | number = port,
-    ): void => {
-      changes.push({
-        change: { op: 'scalar', obj, path, value },
-        result: result('info', obj.subject, `${what}: ${current} -> ${value}`, {
-          field: { path: keyPath(path), currentValue: current, proposedValue: String(value) },
-          tags,
-        }),
-      });
-    };
-    const here = bad.filter((b) => b.port === old);
-    for (const u of here)
-      scalar(
-        w.obj,
-        [...tp, ...u.path],
-        `remapped ${describeUse(u)} of container ${JSON.stringify(u.container.name)}`,
-        String(old),
-      );
-
-    // Only a hostPort on the old port: the process listens elsewhere, nothing else points at it.
-    const listening = here.filter((u) => u.what !== 'hostPort');
-    if (listening.length === 0) continue;
-
-    // The container that owned the port: told through env, or by its args.
-    const owner = (listening.find((u) => u.what === 'containerPort') ?? (listening[0] as PortUse)).container;
-    let told = false;
-    const mentions = new RegExp(`(?<![0-9])${old}(?![0-9])`, 'g');
-    for (const c of w.containers) {
-      const cbase = [...tp, 'spec', c.list, c.index];
-      for (const field of ['command', 'args'] as const) {
-        const list = c.value[field];
-        if (!Array.isArray(list)) continue;
-        list.forEach((arg: unknown, i) => {
-          if (typeof arg !== 'string' || arg.search(mentions) < 0) return;
-          if (c !== owner) {
-            results.push(
-              result(
-                'warning',
-                subject,
-                `${field}[${i}] of container ${JSON.stringify(c.name)} mentions ${old}, which container ${JSON.stringify(owner.name)} now serves on ${port}: change it if it points at that port`,
-                {
-                  field: { path: keyPath([...cbase, field, i]), currentValue: arg },
-                  tags: { ...tags, check: 'remapReference' },
-                },
-              ),
-            );
-            return;
-          }
-          const next = arg.replace(mentions, String(port));
-          told = true;
-          changes.push({
-            change: { op: 'scalar', obj: w.obj, path: [...cbase, field, i], value: next },
-            result: result(
-              'info',
-              subject,
-              `${field}[${i}] of container ${JSON.stringify(owner.name)} now names port ${port}: ${JSON.stringify(next)}`,
-              {
-                field: { path: keyPath([...cbase, field, i]), currentValue: arg, proposedValue: next },
-                tags,
-              },
-            ),
-          });
-        });
-      }
-    }
-    if (spec.env) {
-      told = true;
-      const cbase = [...tp, 'spec', owner.list, owner.index];
-      const env = Array.isArray(owner.value.env) ? owner.value.env : [];
-      const j = env.findIndex((e: unknown) => isObject(e) && e.name === spec.env);
-      const existing = env[j] as Record<string, unknown> | undefined;
-      const envPath = keyPath([...cbase, 'env']);
-      if (existing && existing.valueFrom !== undefined && existing.valueFrom !== null) {
-        results.push(
-          result(
-            'error',
-            subject,
-            `env ${spec.env} of container ${JSON.stringify(owner.name)} comes from valueFrom; cannot set it to ${port}`,
-            {
-              field: { path: keyPath([...cbase, 'env', j]) },
-              tags: { ...tags, check: 'port9100' },
-            },
-          ),
-        );
-      } else if (existing && existing.value !== undefined && existing.value !== null) {
-        if (String(existing.value) !== String(port)) {
-          scalar(
-            w.obj,
-            [...cbase, 'env', j, 'value'],
-            `env ${spec.env} of container ${JSON.stringify(owner.name)}`,
-            String(existing.value),
-            String(port),
-          );
-        }
-      } else if (existing) {
-        changes.push({
-          change: { op: 'entries', obj: w.obj, at: [...cbase, 'env', j], path: [], entries: [['value', String(port)]] },
-          result: result('info', subject, `env ${spec.env} of container ${JSON.stringify(owner.name)} set to ${port}`, {
-            field: { path: keyPath([...cbase, 'env', j, 'value']), proposedValue: String(port) },
-            tags,
-          }),
-        });
-      } else {
-        changes.push({
-          change: {
-            op: 'append',
-            obj: w.obj,
-            path: cbase,
-            key: 'env',
-            items: [{ name: spec.env, value: String(port) }],
-          },
-          result: result('info', subject, `env ${spec.env}=${port} added to container ${JSON.stringify(owner.name)}`, {
-            field: { path: envPath, proposedValue: String(port) },
-            tags,
-          }),
-        });
-      }
-    }
-    if (!told) untold.push(old);
-
-    // prometheus.io/port-style annotations of the Pod template, and of the
-    // Services selecting the Pod (Prometheus' endpoints discovery reads them
-    // from the Service and scrapes the Pod's IP on that port).
-    const annotated = (
-      obj: KObject,
-      base: readonly (string | number)[],
-      annotations: Readonly<Record<string, string>>,
-    ): void => {
-      for (const [key, value] of Object.entries(annotations)) {
-        if (isPortAnnotation(key) && value.trim() === String(old)) {
-          scalar(obj, [...base, 'metadata', 'annotations', key], `annotation ${key}`, String(old), String(port));
-        }
-      }
-    };
-    annotated(w.obj, tp, w.annotations);
-
-    // Services that send to the old port.
-    const names = new Set(
-      w.containers.flatMap((c) =>
-        (Array.isArray(c.value.ports) ? c.value.ports : [])
-          .filter((p: unknown) => isObject(p) && p.containerPort === old && typeof p.name === 'string')
-          .map((p: Record<string, unknown>) => p.name as string),
-      ),
-    );
-    for (const svc of selecting) {
-      const md = isObject(svc.obj.value.metadata) ? svc.obj.value.metadata : {};
-      annotated(svc.obj, [], stringMap(md.annotations));
-      for (const sp of svc.ports) {
-        const label = `port ${sp.name ? JSON.stringify(sp.name) : sp.port}`;
-        if (sp.targetPort === old) {
-          scalar(
-            svc.obj,
-            ['spec', 'ports', sp.index, 'targetPort'],
-            `targetPort of ${label} (selects ${w.obj.kind}/${w.obj.name}; the Service port stays ${sp.port})`,
-            String(old),
-          );
-        } else if (sp.targetPort === undefined && sp.port === old) {
-          changes.push({
-            change: {
-              op: 'entries',
-              obj: svc.obj,
-              at: ['spec', 'ports', sp.index],
-              path: [],
-              entries: [['targetPort', port]],
-            },
-            result: result(
-              'info',
-              svc.obj.subject,
-              `targetPort ${port} added to ${label} (selects ${w.obj.kind}/${w.obj.name}; the Service port stays ${old})`,
-              {
-                field: { path: keyPath(['spec', 'ports', sp.index, 'targetPort']), proposedValue: String(port) },
-                tags,
-              },
-            ),
-          });
-        } else if (typeof sp.targetPort === 'string' && names.has(sp.targetPort)) {
-          results.push(
-            result(
-              'info',
-              svc.obj.subject,
-              `targetPort ${JSON.stringify(sp.targetPort)} of ${label} follows the remapped port ${port} by name`,
-              { tags },
-            ),
-          );
-        }
-      }
-    }
-  }
-  if (untold.length > 0) {
-    results.push(
-      result(
-        'warning',
-        subject,
-        `port ${untold.join(',')} remapped in the manifest only: the process itself must be told to listen on ${untold.map((o) => moves.find(([x]) => x === o)?.[1]).join(',')} (set ports.env, or pass the port in args)`,
-        {
-          tags: { ...tags, check: 'remapProcess' },
-        },
-      ),
-    );
-  }
-  // An error leaves the whole Pod as it was: half a remap is worse than none.
-  const failed = results.some((r) => r.severity === 'error');
-  return { annotations: [], changes: failed ? [] : changes, results, resolved: !failed };
-}
-
 /** `prometheus.io/port` and the like: an annotation key whose last word is `port`. */
 export function isPortAnnotation(key: string): boolean {
-  return key !== ANNOTATIONS.metricsPort && /(^|[./])port$/.test(key);
+  return key !== EKS_ANNOTATIONS.metricsPort && /(^|[./])port$/.test(key);
 }
 
 /** The first port from `start` that is neither used nor avoided. */
@@ -463,3 +202,63 @@ export function firstFree(start: number, used: ReadonlySet<number>, avoid: reado
   while (used.has(p) || avoid.includes(p)) p++;
   return p;
 }
+
+/** What the ports rule decided for a workload, so that `finish` need not plan it again. */
+const decided = new WeakMap<FixContext, PortPlan>();
+
+/** The rule whose `ports` decide for the workload: the last one (user rules come after the preset's). */
+function portsRuleOf(ctx: FixContext): Rule | undefined {
+  return [...ctx.rules].reverse().find((r) => r.ports !== undefined);
+}
+
+export const portsFix: Fix = {
+  name: 'ports',
+  plan(ctx, rule) {
+    if (!rule.ports) return {};
+    const w = ctx.workload;
+    const portsRule = portsRuleOf(ctx);
+    if (rule !== portsRule) {
+      const avoid = rule.ports.avoid;
+      if (rule.preset || !portsRule || !portUses(w).some((u) => avoid.includes(u.port))) return {};
+      return {
+        results: [
+          result(
+            'info',
+            w.obj.subject,
+            `ports of rule ${JSON.stringify(rule.name)} not used: rule ${JSON.stringify(portsRule.name)}, later in the policy, decides the ports of this Pod`,
+            { tags: { rule: rule.name } },
+          ),
+        ],
+      };
+    }
+    const pp = planPorts(w, rule.ports, rule, ctx.selecting, ctx.namespaceOf);
+    decided.set(ctx, pp);
+    return {
+      annotations: pp.annotations,
+      changes: pp.changes.map((c) => ({ change: c.change, results: [c.result] })),
+      results: pp.results,
+    };
+  },
+  finish(ctx) {
+    // EKS's metrics port left in use with nothing resolving it.
+    const w = ctx.workload;
+    const pp = decided.get(ctx);
+    const resolved = pp !== undefined && pp.resolved && (pp.annotations.length > 0 || pp.changes.length > 0);
+    if (resolved || w.annotations[EKS_ANNOTATIONS.metricsPort] !== undefined) return {};
+    const u = portUses(w).find((x) => x.port === EKS_METRICS_PORT);
+    if (!u || pp?.results.some((r) => r.severity === 'error' && r.tags?.check === 'port9100')) return {};
+    return {
+      results: [
+        result(
+          'warning',
+          w.obj.subject,
+          `uses port ${EKS_METRICS_PORT} (${u.what} of container ${JSON.stringify(u.container.name)}), which EKS itself listens on in every Pod: the Pod will fail to start. Fix: a rule with ports.strategy metricsPort (annotation ${EKS_ANNOTATIONS.metricsPort}) or remap`,
+          {
+            field: { path: keyPath([...w.row.templatePath, ...u.path]), currentValue: String(EKS_METRICS_PORT) },
+            tags: { check: 'port9100' },
+          },
+        ),
+      ],
+    };
+  },
+};

@@ -1,13 +1,13 @@
 /**
- * Traits the `recommended` preset looks for in a Pod (eks-domain.md section 3):
+ * Traits the `recommended` preset looks for in a Pod (docs/eks.md, section 3):
  * an Istio sidecar (UDP flows outlive ipvs's 5 s) and gRPC (idle TCP flows
  * outlive ipvs's 15 min).
  */
 import type { Workload } from './workload.ts';
 import type { ServiceView } from './services.ts';
+import { GRPC_PORT } from './eks.ts';
 
 const INJECT = 'sidecar.istio.io/inject';
-export const GRPC_PORT = 50051;
 
 /** Labels of the Namespace objects of the input, by name. */
 export type NamespaceLabels = ReadonlyMap<string, Readonly<Record<string, string>>>;
@@ -29,7 +29,7 @@ export function isGrpcName(name: string): boolean {
   return name === 'grpc' || name.startsWith('grpc-');
 }
 
-/** True when the Pod serves gRPC: a port named grpc*, appProtocol grpc, or port 50051, on the Pod or a Service selecting it. */
+/** True when the Pod serves gRPC: a port named grpc*, appProtocol grpc, or GRPC_PORT, on the Pod or a Service selecting it. */
 export function servesGrpc(w: Workload, services: readonly ServiceView[]): boolean {
   for (const c of w.containers) {
     const ports = Array.isArray(c.value.ports) ? c.value.ports : [];

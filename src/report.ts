@@ -68,7 +68,7 @@ function foundCell(list: readonly Result[]): string {
   ] as const) {
     const rs = list.filter((r) => groupOf(r) === sev);
     if (rs.length === 0) continue;
-    const ids = [...new Set(rs.map((r) => r.tags?.check).filter((c): c is string => c !== undefined))];
+    const ids = [...new Set(rs.map((r) => r.tags?.check).filter((c) => c !== undefined))];
     parts.push(`${plural(rs.length, word)}${ids.length > 0 ? ` (${ids.join(', ')})` : ''}`);
   }
   return parts.length > 0 ? parts.join(', ') : '-';
@@ -97,7 +97,7 @@ function table(results: readonly Result[]): string[] {
 /** The report as text; `changed` says whether any document was (or, with `check`, would be) edited. */
 export function formatReport(
   results: readonly Result[],
-  opts: { changed: boolean; verbose?: boolean; check?: boolean; failed?: boolean },
+  opts: { changed: boolean; check?: boolean; failed?: boolean },
 ): string {
   const lines: string[] = table(results);
   for (const group of GROUPS) {

@@ -3,7 +3,10 @@
  * shape (severity spelled `warning`), with small constructors that fill
  * `resourceRef` and `file` from the object they are about.
  */
-import type { Severity } from './policy.ts';
+import type { CheckId } from './checkids.ts';
+
+/** How serious a result is, spelled as in the KRM functions spec. */
+export type Severity = 'error' | 'warning' | 'info';
 
 /** A reference to the object a result is about. */
 export interface ResourceRef {
@@ -20,7 +23,7 @@ export interface Result {
   readonly resourceRef?: ResourceRef;
   readonly field?: { readonly path: string; readonly currentValue?: string; readonly proposedValue?: string };
   readonly file?: { readonly path: string; readonly index?: number };
-  readonly tags?: Readonly<Record<string, string>>;
+  readonly tags?: Tags;
 }
 
 /** What a result is about: the object's identity and where it came from. */
@@ -29,20 +32,39 @@ export interface Subject {
   readonly file?: { readonly path: string; readonly index?: number };
 }
 
-/** Builds a result about `subject`. */
+/** What a result is tagged with: the rule that asked for a change, the check that found a problem. */
+export interface Tags {
+  readonly rule?: string;
+  readonly check?: CheckId;
+}
+
+/**
+ * Builds a result about `subject`. A check id can only be one of the
+ * registry's (checkids.ts): the compiler refuses any other tag.
+ */
 export function result(
   severity: Severity,
   subject: Subject | undefined,
   message: string,
-  extra: { field?: Result['field']; tags?: Record<string, string> } = {},
+  extra: { field?: Result['field']; tags?: Tags } = {},
 ): Result {
+  const tags = extra.tags ? tagsOf(extra.tags) : undefined;
   return {
     message,
     severity,
     ...(subject ? { resourceRef: subject.ref } : {}),
     ...(extra.field && subject ? { field: extra.field } : {}),
     ...(subject?.file ? { file: subject.file } : {}),
-    ...(extra.tags ? { tags: extra.tags } : {}),
+    ...(tags ? { tags } : {}),
+  };
+}
+
+/** Tags in a fixed order (rule, then check), without empty ones. */
+function tagsOf(t: Tags): Tags | undefined {
+  if (t.rule === undefined && t.check === undefined) return undefined;
+  return {
+    ...(t.rule !== undefined ? { rule: t.rule } : {}),
+    ...(t.check !== undefined ? { check: t.check } : {}),
   };
 }
 
@@ -52,7 +74,7 @@ export function describeRef(ref: ResourceRef | undefined): string {
   return ref.namespace ? `${ref.kind}/${ref.namespace}/${ref.name}` : `${ref.kind}/${ref.name}`;
 }
 
-/** A field path with a map key: `a.b["eks.tke.cloud.tencent.com/x"]`. */
+/** A field path with a map key: `a.b["example.com/x"]`. */
 export function keyPath(path: readonly (string | number)[]): string {
   let out = '';
   for (const part of path) {
@@ -73,4 +95,9 @@ export function tally(results: readonly Result[]): Record<Severity, number> {
   const t: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
   for (const r of results) t[r.severity]++;
   return t;
+}
+
+/** `--strict`: every warning becomes an error. */
+export function strictly(results: readonly Result[]): Result[] {
+  return results.map((r) => (r.severity === 'warning' ? { ...r, severity: 'error' as const } : r));
 }

@@ -2,6 +2,8 @@
  * Selection of workloads. A workload matches a selector iff ALL its given
  * fields match; an empty selector matches everything.
  */
+import type { Selector } from './policy.ts';
+import type { Workload } from './workload.ts';
 
 /** A Kubernetes LabelSelector. */
 export interface LabelSelector {
@@ -128,4 +130,24 @@ function compileGlob(pattern: string): RegExp {
   );
   globCache.set(pattern, re);
   return re;
+}
+
+/** True when the workload matches a selector (every given field); `namespace` is the workload's. */
+export function selectorMatches(sel: Selector, w: Workload, namespace: string): boolean {
+  if (sel.kinds && !sel.kinds.includes(w.obj.kind)) return false;
+  if (sel.namespaces && !sel.namespaces.some((g) => globMatch(g, namespace))) return false;
+  if (sel.names && !sel.names.some((g) => globMatch(g, w.obj.name))) return false;
+  if (sel.labelSelector && !matchesLabels(sel.labelSelector, w.labels)) return false;
+  return true;
+}
+
+/** True for an absent selector or one with no field (in `exclude`, it excludes nothing). */
+export function isEmptySelector(sel: Selector | undefined): boolean {
+  return (
+    !sel ||
+    (sel.kinds === undefined &&
+      sel.namespaces === undefined &&
+      sel.names === undefined &&
+      sel.labelSelector === undefined)
+  );
 }

@@ -3,8 +3,7 @@
  * and to make a Service follow a remapped port.
  */
 import type { KObject, Workload } from './workload.ts';
-import { isObject } from './policy.ts';
-import { str, stringMap } from './workload.ts';
+import { isObject, str, stringMap, toPort } from './values.ts';
 
 /** One port of a Service. */
 export interface ServicePort {
@@ -42,13 +41,6 @@ export function serviceOf(obj: KObject): ServiceView | undefined {
       appProtocol: str(p.appProtocol),
     })),
   };
-}
-
-/** A port number from a YAML value (`9100`, `"9100"`), or undefined. */
-export function toPort(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
-  return undefined;
 }
 
 /** True when the Service sends traffic to the workload's Pods. */

@@ -7,6 +7,7 @@
  */
 import { startupSnapshot } from 'node:v8';
 import { run } from './cli.ts';
+import { EKS_METRICS_PORT, GRPC_PORT } from './eks.ts';
 import { formatReport } from './report.ts';
 import { transform } from './transform.ts';
 
@@ -21,12 +22,12 @@ spec:
       containers:
         - name: a
           image: a
-          ports: [{containerPort: 9100}, {name: grpc, containerPort: 50051}]
+          ports: [{containerPort: ${EKS_METRICS_PORT}}, {name: grpc, containerPort: ${GRPC_PORT}}]
 ---
 apiVersion: v1
 kind: Service
 metadata: {name: warm-up}
-spec: {selector: {app: warm-up}, ports: [{port: 80, targetPort: 9100}]}
+spec: {selector: {app: warm-up}, ports: [{port: 80, targetPort: ${EKS_METRICS_PORT}}]}
 ---
 apiVersion: v1
 kind: ConfigMap

@@ -3,10 +3,10 @@
  * Pod template (labels, annotations, containers, ports) read from a plain
  * snapshot, with the YAML nodes kept for editing.
  */
-import { isMap, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
+import { Document, isMap, isSeq, type Node, type YAMLMap } from 'yaml';
 import type { KindTable, WorkloadKind } from './kinds.ts';
 import type { ResourceRef, Subject } from './results.ts';
-import { isObject } from './policy.ts';
+import { isObject, MAX_ALIAS_COUNT, str, stringMap } from './values.ts';
 
 /** Annotations hosts use to say where an object came from. */
 const PATH_KEYS = ['internal.config.kubernetes.io/path', 'config.kubernetes.io/path'];
@@ -53,13 +53,13 @@ export interface Workload {
 
 /** Builds the KObject view of a mapping node. */
 export function objectOf(
-  doc: Document.Parsed,
+  doc: Document,
   node: YAMLMap,
   docIndex: number,
   path: readonly (string | number)[],
   origin: { file: string; index: number } | undefined,
 ): KObject {
-  const value = node.toJS(doc, { maxAliasCount: 100 }) as Record<string, unknown>;
+  const value = node.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>;
   const metadata = isObject(value.metadata) ? value.metadata : {};
   const annotations = isObject(metadata.annotations) ? metadata.annotations : {};
   const apiVersion = str(value.apiVersion);
@@ -68,7 +68,7 @@ export function objectOf(
   const namespace =
     metadata.namespace === undefined || metadata.namespace === null ? undefined : str(metadata.namespace);
   const ref: ResourceRef = { apiVersion, kind, name, ...(namespace ? { namespace } : {}) };
-  const annPath = PATH_KEYS.map((k) => annotations[k]).find((v) => typeof v === 'string') as string | undefined;
+  const annPath = PATH_KEYS.map((k) => annotations[k]).find((v): v is string => typeof v === 'string');
   const annIndex = INDEX_KEYS.map((k) => annotations[k]).find((v) => v !== undefined);
   const file =
     annPath !== undefined
@@ -108,7 +108,7 @@ export function workloadOf(obj: KObject, kinds: KindTable): TemplateLookup {
   let value: unknown = obj.value;
   for (const key of row.templatePath) {
     if (!isMap(node)) return { kind: 'invalid', path: row.templatePath.join('.') };
-    node = node.get(key, true) as Node | null | undefined;
+    node = node.get(key, true);
     value = isObject(value) ? value[key] : undefined;
     if (node === undefined || node === null) return { kind: 'missing' };
   }
@@ -137,16 +137,14 @@ export function workloadOf(obj: KObject, kinds: KindTable): TemplateLookup {
   };
 }
 
-/** A string map from an unknown value; non-string values are stringified as YAML would print them. */
-export function stringMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isObject(v)) return out;
-  for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = String(x);
-  return out;
-}
-
-export function str(v: unknown): string {
-  return v === undefined || v === null ? '' : String(v);
+/**
+ * The KObject of a plain object that comes from no text (one Pod an admission
+ * webhook is asked about): planning works on it like on any other object, and
+ * its planned changes apply to the plain value with `editValue` (changes.ts).
+ */
+export function objectOfValue(value: Record<string, unknown>, origin?: { file: string; index: number }): KObject {
+  const doc = new Document(value);
+  return objectOf(doc, doc.contents as YAMLMap, 0, [], origin);
 }
 
 /** The node at a path of keys and indices below `root`, or undefined. */
@@ -158,7 +156,7 @@ export function nodeAt(root: Node, path: readonly (string | number)[]): Node | u
       node = node.items[part] as Node | undefined;
     } else {
       if (!isMap(node)) return undefined;
-      node = node.get(part, true) as Node | undefined;
+      node = node.get(part, true);
     }
     if (node === undefined || node === null) return undefined;
   }

@@ -15,7 +15,7 @@ import {
 import { defaultPolicy, loadPolicy, type Policy } from '../src/policy.ts';
 import { parse } from 'yaml';
 import fc from 'fast-check';
-import { policy as policyArb } from './helpers/arbitraries.ts';
+import { policy as policyArb } from './helpers/policies.ts';
 
 const UDP = 'eks.tke.cloud.tencent.com/ipvs-udp-timeout';
 const TCP = 'eks.tke.cloud.tencent.com/ipvs-tcp-timeout';

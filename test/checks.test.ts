@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CHECKS, IGNORE_CHECKS, ignoredChecks, withoutIgnored } from '../src/checks.ts';
+import { IGNORE_CHECKS, ignoredChecks, withoutIgnored } from '../src/audit.ts';
+import { CHECKS } from '../src/checks.ts';
 import { KindTable } from '../src/kinds.ts';
 import { loadPolicy, type Policy } from '../src/policy.ts';
 import { result, type Result } from '../src/results.ts';

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { diffLines, unifiedDiff } from '../src/diff.ts';
-import { prng } from './helpers/arbitraries.ts';
+import { prng } from './helpers/streams.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'eksfit');

@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isMap, parseDocument, type YAMLMap } from 'yaml';
-import { applyEdits, DocumentEditor, flowText, keyText, scalarText, UneditableError } from '../src/edit.ts';
+import { DocumentEditor, UneditableError } from '../src/edit.ts';
+import { applyEdits, flowText, keyText, scalarText } from '../src/yamltext.ts';
 
 function edit(text: string, fn: (ed: DocumentEditor, root: YAMLMap) => void): string {
   const doc = parseDocument(text, { version: '1.1' });

@@ -1,5 +1,5 @@
 /**
- * The modes of issue 6 (--check, --diff, --strict, --format json, --report) on
+ * The modes (--check, --diff, --strict, --format json, --report) on
  * the examples another suite documents, with their exit codes. The examples are
  * read, never written.
  */

@@ -1,5 +1,5 @@
 /**
- * A real chart that listens on 9100 (issue 3): examples/node-exporter/chart,
+ * A real chart that listens on 9100: examples/node-exporter/chart,
  * modelled on the prometheus-community node-exporter chart (DaemonSet on the
  * host network, hostPort and probes on 9100, a Service with targetPort 9100,
  * `--web.listen-address=[$(HOST_IP)]:9100`), rendered by the real
@@ -110,7 +110,7 @@ hostTest(
   () => {
     readmeShows(README, `${shown(['helm', ...TEMPLATE])} | bin/eksfit`);
     const rendered = render();
-    // The chart really is on 9100 everywhere issue 3 looks.
+    // The chart really is on 9100 everywhere eksfit looks for a port (containerPort, hostPort, probes, args, Service).
     for (const needle of [
       'containerPort: 9100',
       'hostPort: 9100',

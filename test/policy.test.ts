@@ -99,6 +99,9 @@ misc('fieldPath turns JSON pointers into field paths', () => {
   assert.is(fieldPath(''), '(top level)');
 });
 misc('VERSION matches package.json', () => {
-  assert.is(VERSION, JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version);
+  assert.is(
+    VERSION,
+    (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version,
+  );
 });
 misc.run();

@@ -1,7 +1,7 @@
 /**
- * Fidelity as properties over generated input (issue 5). Each test states one
+ * Fidelity as properties over generated input. Each test states one
  * guarantee of the README's "Guarantees" section and checks it on streams and
- * policies from test/helpers/arbitraries.ts, with test/helpers/fidelity.ts as
+ * policies from test/helpers/ (streams.ts, policies.ts, resource-lists.ts), with test/helpers/fidelity.ts as
  * the oracle.
  *
  * `npm test` runs PROPERTY_RUNS cases per property (default 100, about 7 s on 2 cores); a longer run:
@@ -14,7 +14,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadPolicy, type Policy } from '../src/policy.ts';
 import { transform, type TransformOutput } from '../src/transform.ts';
-import { policy as policyArb, resourceList, stream, type PolicySpec } from './helpers/arbitraries.ts';
+import { policy as policyArb, type PolicySpec } from './helpers/policies.ts';
+import { resourceList } from './helpers/resource-lists.ts';
+import { stream } from './helpers/streams.ts';
 import {
   checkFidelity,
   commentMarks,
@@ -498,7 +500,7 @@ found(
 
 Found.run();
 
-/** Joining files: what the several-files property found in src/transform.ts (fixed in 54c9914). */
+/** Joining files (render.ts): files stay apart, a BOM or a directive after the first file stays valid. */
 const Join = suite('joining files');
 
 Join(

@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { exits, fuzzInput, fuzzOne, type FuzzCase } from './target.ts';
+import { exits, fuzzInput, fuzzOne } from './target.ts';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 5000);
 const seconds = Number(process.env.FUZZ_SECONDS ?? 300);
@@ -34,7 +34,7 @@ const seen = [...exits]
   .join(', ');
 console.log(`fuzz: ${details.numRuns} cases in ${took} s (seed ${details.seed}); ${seen}`);
 if (details.failed) {
-  const example = details.counterexample?.[0] as FuzzCase | undefined;
+  const example = details.counterexample?.[0];
   const file = join(tmpdir(), `eksfit-fuzz-${details.seed}.yaml`);
   if (example) {
     writeFileSync(file, example.input);

@@ -1,5 +1,5 @@
 /**
- * The fuzz target (issue 5): random and mutated documents through the CLI's
+ * The fuzz target: random and mutated documents through the CLI's
  * `main`, in-process. What must hold for every input:
  * - no exception escapes `main` (an escape is a crash: exit 70 and a stack trace);
  * - the exit code is 0, 1 or 2, and a failure prints no stack trace;
@@ -9,7 +9,7 @@
  *   every document eksfit could not read), changed ones equal outside the
  *   paths eksfit owns with every comment kept, and a second run changes nothing.
  *
- * Inputs: generated streams (test/helpers/arbitraries.ts) and the golden and
+ * Inputs: generated streams (test/helpers/streams.ts) and the golden and
  * hostile fixtures, mutated by byte flips, deletions, duplications, spliced
  * YAML tokens, indentation shifts and truncation. `fuzzInput` is the
  * fast-check arbitrary; test/fuzz/run.ts drives it (`npm run fuzz`).
@@ -21,7 +21,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { policy as policyArb, stream } from '../helpers/arbitraries.ts';
+import { policy as policyArb } from '../helpers/policies.ts';
+import { stream } from '../helpers/streams.ts';
 import {
   commentMarks,
   identity,
@@ -34,6 +35,7 @@ import {
 } from '../helpers/fidelity.ts';
 import { runCli, type RunOutput } from '../helpers/run.ts';
 import { parseDocument } from 'yaml';
+import { MAX_ALIAS_COUNT } from '../../src/values.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
 
@@ -278,7 +280,7 @@ function tryValue(text: string): { value: unknown } | undefined {
     // (With its byte-order mark, as eksfit reads it: the yaml library counts columns after a BOM its own way.)
     const doc = parseDocument(text, { version: '1.1', intAsBigInt: true, uniqueKeys: false });
     if (doc.errors.length > 0) return undefined;
-    return { value: doc.toJS({ maxAliasCount: 100 }) };
+    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch {
     return undefined;
   }

@@ -16,7 +16,7 @@
  * its shape while it shrinks.
  */
 import fc from 'fast-check';
-import { prng } from './arbitraries.ts';
+import { prng } from './streams.ts';
 
 // ---------------------------------------------------------------------------
 // The tree
@@ -398,9 +398,9 @@ export interface Layout {
 
 export const layout: fc.Arbitrary<Layout> = fc.record({
   seed: fc.integer(),
-  trivia: fc.constantFrom(0, 1, 2) as fc.Arbitrary<0 | 1 | 2>,
+  trivia: fc.constantFrom<0 | 1 | 2>(0, 1, 2),
   bom: fc.boolean(),
-  docStart: fc.constantFrom('none', 'plain', 'comment') as fc.Arbitrary<'none' | 'plain' | 'comment'>,
+  docStart: fc.constantFrom<'none' | 'plain' | 'comment'>('none', 'plain', 'comment'),
   docEnd: fc.boolean(),
   crlf: fc.boolean(),
   finalNewline: fc.boolean(),
@@ -571,9 +571,7 @@ export interface Mutation {
 }
 
 const mutation: fc.Arbitrary<Mutation> = fc.record({
-  kind: fc.constantFrom('insert', 'insert', 'delete', 'indent', 'dedent', 'duplicate', 'swap') as fc.Arbitrary<
-    Mutation['kind']
-  >,
+  kind: fc.constantFrom<Mutation['kind']>('insert', 'insert', 'delete', 'indent', 'dedent', 'duplicate', 'swap'),
   at: fc.nat(),
   what: fc.nat(),
 });

@@ -7,6 +7,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { parseDocument } from 'yaml';
+import { MAX_ALIAS_COUNT } from '../../src/values.ts';
 
 /**
  * Cuts a stream into documents the way the YAML spec allows: a document starts
@@ -57,7 +58,7 @@ export function splitDocs(text: string): string[] {
 export function valueOf(text: string, what = 'document'): unknown {
   const doc = parseDocument(text, { version: '1.1', intAsBigInt: true, uniqueKeys: false });
   if (doc.errors.length > 0) throw new Error(`${what} does not parse: ${doc.errors[0]?.message}\n${text}`);
-  return doc.toJS({ maxAliasCount: 100 });
+  return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
 }
 
 /** What identifies an object: apiVersion, kind, namespace, name (and a List's items). */
@@ -273,7 +274,7 @@ function unshared(v: unknown): unknown {
 
 function stripHandlerPorts(h: unknown): void {
   if (!isRecord(h)) return;
-  for (const k of ['httpGet', 'tcpSocket', 'grpc']) if (isRecord(h[k])) delete (h[k] as Record<string, unknown>).port;
+  for (const k of ['httpGet', 'tcpSocket', 'grpc']) if (isRecord(h[k])) delete h[k].port;
 }
 
 function stripAffinity(spec: Record<string, unknown>): void {

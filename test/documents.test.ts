@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InputError } from '../src/errors.ts';
-import { decodeUtf8, parseSegment, splitSegments } from '../src/stream.ts';
+import { decodeUtf8, parseSegment, splitSegments } from '../src/documents.ts';
 
 const split = suite('splitSegments');
 

@@ -1,5 +1,6 @@
 /**
- * Reading a multi-document YAML stream without losing a byte.
+ * The documents of the input: cutting a multi-document YAML text into
+ * documents without losing a byte, decoding it, and reading each one.
  *
  * A stream is cut into segments at its document-start lines (`---` at column 0
  * followed by a space, a tab or the line end; `%YAML`/`%TAG` directives just
@@ -23,6 +24,7 @@ import {
 } from 'yaml';
 import { InputError, type SourcePosition } from './errors.ts';
 import { fastParse, MAX_DEPTH } from './fastyaml.ts';
+import { MAX_ALIAS_COUNT } from './values.ts';
 
 /** One document's text, with where it came from. */
 export interface Segment {
@@ -121,18 +123,30 @@ export function checkSyntax(segment: Segment): void {
 }
 
 /** parseSegment with the yaml library: anything the fast reader leaves. */
+/** How the yaml library reads a document: YAML 1.1, as Kubernetes' decoders do. */
+const LIBRARY_OPTIONS = {
+  version: '1.1',
+  keepSourceTokens: false,
+  prettyErrors: false,
+  // Errors are ours to report; the library must not print warnings (e.g. collection keys) itself.
+  logLevel: 'error',
+} as const;
+
+/**
+ * Reads one document's text: the fast reader when it can, else the yaml
+ * library. The one place that chooses the reader (render.ts reads edited text
+ * back with it too).
+ */
+export function readYaml(text: string): Document.Parsed {
+  return fastParse(text, { prettyErrors: false }) ?? parseDocument(text, LIBRARY_OPTIONS);
+}
+
 function parseSlowly(segment: Segment): ParsedSegment {
   // Refused before the library builds (recursively, and large) what is nested too deep to keep.
   const deep = excessiveNesting(segment.text, MAX_NESTING);
   if (deep >= 0) throw new InputError(`nested more than ${MAX_NESTING} levels deep`, positionOf(segment, deep));
   try {
-    const doc = parseDocument(segment.text, {
-      version: '1.1',
-      keepSourceTokens: false,
-      prettyErrors: false,
-      // Errors are ours to report; the library must not print warnings (e.g. collection keys) itself.
-      logLevel: 'error',
-    });
+    const doc = parseDocument(segment.text, LIBRARY_OPTIONS);
     const duplicateKeys: SourcePosition[] = [];
     for (const err of doc.errors) {
       const pos = positionOf(segment, err.pos[0]);
@@ -171,7 +185,7 @@ export const MAX_NESTING = 256;
 if (MAX_DEPTH >= MAX_NESTING) throw new Error('internal: the fast reader must stop below MAX_NESTING');
 
 /** Alias expansions allowed per document, as counted by the yaml library (its own default). */
-export const MAX_ALIAS_COUNT = 100;
+export { MAX_ALIAS_COUNT };
 
 /**
  * Refuses documents that would exhaust the stack or the memory of whatever
@@ -354,7 +368,6 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
   return text;
 }
 
-// eslint-disable-next-line no-control-regex
 const NON_PRINTABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u0084\u0086-\u009F\uFFFE\uFFFF]/;
 
 function lineColumnAtByte(bytes: Uint8Array, at: number): { line: number; column: number } {

@@ -1,0 +1,78 @@
+/**
+ * The facts about Tencent Cloud serverless Kubernetes (EKS) that eksfit
+ * encodes, in one place: every `eks.tke.cloud.tencent.com/...` annotation key,
+ * the super nodes' taint and instance type, the ports EKS uses in every Pod,
+ * and the rules several modules share. docs/eks.md says where each comes from.
+ * No other module spells an EKS key or one of these port numbers.
+ */
+import { isObject, stringMap } from './values.ts';
+
+const PREFIX = 'eks.tke.cloud.tencent.com/';
+
+/** The Pod annotations EKS reads (docs/eks.md, sections 2 to 7). */
+export const EKS_ANNOTATIONS = {
+  udpTimeout: `${PREFIX}ipvs-udp-timeout`,
+  tcpTimeout: `${PREFIX}ipvs-tcp-timeout`,
+  metricsPort: `${PREFIX}metrics-port`,
+  eipAttributes: `${PREFIX}eip-attributes`,
+  eipClaimDeletePolicy: `${PREFIX}eip-claim-delete-policy`,
+  eipIdList: `${PREFIX}eip-id-list`,
+  securityGroupId: `${PREFIX}security-group-id`,
+  dsInjection: `${PREFIX}ds-injection`,
+  hostSysctls: `${PREFIX}host-sysctls`,
+  gpuType: `${PREFIX}gpu-type`,
+  retainIp: `${PREFIX}retain-ip`,
+} as const;
+
+/** eksfit's own annotation (or label): leave this workload alone. */
+export const SKIP = 'eksfit.dev/skip';
+
+/** The taint of super nodes; a Pod must tolerate it to run there (docs/eks.md, section 6). */
+export const EKLET_TAINT = `${PREFIX}eklet`;
+/** The node label that says what kind of node it is, and its value on super nodes. */
+export const INSTANCE_TYPE = 'node.kubernetes.io/instance-type';
+export const EKLET = 'eklet';
+
+/** EKS serves its own Pod metrics on this port in every Pod, unless moved by annotation. */
+export const EKS_METRICS_PORT = 9100;
+/** `metricsPort: auto` takes the first free port from here. */
+export const METRICS_PORT_FROM = 9110;
+/** `remapTo: auto` takes the first free port from here. */
+export const REMAP_PORT_FROM = 9101;
+/** The customary gRPC port: a Pod or Service using it is taken to serve gRPC. */
+export const GRPC_PORT = 50051;
+
+/** The ipvs timeouts of the recommended preset (docs/eks.md, section 3). */
+export const ISTIO_UDP_TIMEOUT = '120s';
+export const GRPC_TCP_TIMEOUT = '1800s';
+/** The longest ipvs timeout accepted, in seconds. */
+export const MAX_TIMEOUT_SECONDS = 86400;
+
+/** What `isSkipped` needs of a workload: its own metadata and its Pod template's. */
+export interface SkipView {
+  readonly obj: { readonly value: Record<string, unknown> };
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** True when the workload, or its Pod template, is labelled or annotated `eksfit.dev/skip: "true"`. */
+export function isSkipped(w: SkipView): boolean {
+  const md = isObject(w.obj.value.metadata) ? w.obj.value.metadata : {};
+  // On the object itself an annotation wins over a label of the same name.
+  const own = stringMap(md.annotations)[SKIP] ?? stringMap(md.labels)[SKIP];
+  return own === 'true' || w.labels[SKIP] === 'true' || w.annotations[SKIP] === 'true';
+}
+
+/**
+ * True when a Pod spec's tolerations let it onto super nodes: a toleration of
+ * the eklet taint, or one with no key (absent, null or empty) and operator
+ * Exists, which tolerates every taint.
+ */
+export function toleratesEklet(spec: Record<string, unknown>): boolean {
+  const tols = Array.isArray(spec.tolerations) ? spec.tolerations : [];
+  return tols.some(
+    (t: unknown) =>
+      isObject(t) &&
+      (t.key === EKLET_TAINT || ((t.key === undefined || t.key === null || t.key === '') && t.operator === 'Exists')),
+  );
+}

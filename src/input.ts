@@ -1,0 +1,138 @@
+/**
+ * The input as eksfit sees it: the documents of every file (documents.ts),
+ * which of them must be read at all, whether the input is a KRM call (one
+ * ResourceList), and the Kubernetes objects it holds, each with where it sits
+ * so that its changes can be written back as text.
+ */
+import { isMap, isSeq, type Node, type YAMLMap } from 'yaml';
+import { checkSyntax, parseSegment, positionOf, splitSegments, type ParsedSegment, type Segment } from './documents.ts';
+import { InputError } from './errors.ts';
+import type { KindTable } from './kinds.ts';
+import { MAX_ALIAS_COUNT } from './values.ts';
+import { objectOf, type KObject } from './workload.ts';
+
+/** One input file's text. */
+export interface Source {
+  readonly file: string;
+  readonly text: string;
+}
+
+/** One document of the input; `parsed` is absent for one passed through as text. */
+export interface InputDoc {
+  readonly segment: Segment;
+  readonly parsed?: ParsedSegment | undefined;
+}
+
+/** A document that was read. */
+export type ReadDoc = InputDoc & { readonly parsed: ParsedSegment };
+
+/** The input, read. */
+export interface Input {
+  /** Every document of every file, in order. */
+  readonly docs: readonly InputDoc[];
+  /** Indexes into `docs` where a new file starts. */
+  readonly firstOfFile: ReadonlySet<number>;
+  /** The ResourceList of a KRM call; undefined for a plain stream. */
+  readonly resourceList: ReadDoc | undefined;
+  /** The Kubernetes objects (a List's and a ResourceList's items one by one). */
+  readonly objects: readonly KObject[];
+  /** The ResourceList's functionConfig as a plain value; undefined when there is none. */
+  functionConfig(): unknown;
+}
+
+/** Splits, reads and classifies the sources. Throws InputError. */
+export function readInput(sources: readonly Source[], kinds: KindTable): Input {
+  const docs: InputDoc[] = [];
+  const firstOfFile = new Set<number>();
+  for (const src of sources) {
+    firstOfFile.add(docs.length);
+    for (const segment of splitSegments(src.text, src.file)) {
+      // Analyse only what must be looked at: a document whose top-level kind is
+      // known and cannot matter (a ConfigMap, a Secret, a CRD...) passes through as
+      // text, once its syntax is checked (malformed YAML is refused with its position).
+      if (mustRead(segment.text, kinds)) docs.push({ segment, parsed: parseSegment(segment) });
+      else {
+        checkSyntax(segment);
+        docs.push({ segment });
+      }
+    }
+  }
+  const read = docs.filter((d): d is ReadDoc => d.parsed !== undefined);
+  // A ResourceList is a KRM call only when it is the one document of the input.
+  const krm = sources.length === 1 && read.length === docs.length && isResourceList(read);
+  if (krm) {
+    const rl = read.find((d) => isMap(d.parsed.doc.contents)) as ReadDoc;
+    return { docs, firstOfFile, resourceList: rl, ...itemsOf(rl, docs.indexOf(rl)) };
+  }
+  const objects: KObject[] = [];
+  docs.forEach((d, docIndex) => {
+    const doc = d.parsed?.doc;
+    const contents = doc?.contents as Node | null | undefined;
+    if (!doc || !isMap(contents)) return;
+    const origin = { file: d.segment.file, index: d.segment.index };
+    const items = contents.get('items', true) as Node | undefined;
+    const kind = String(contents.get('kind') ?? '');
+    if (isSeq(items) && kind.endsWith('List')) {
+      items.items.forEach((item, i) => {
+        if (isMap(item)) objects.push(objectOf(doc, item, docIndex, ['items', i], origin));
+      });
+      return;
+    }
+    objects.push(objectOf(doc, contents, docIndex, [], origin));
+  });
+  return { docs, firstOfFile, resourceList: undefined, objects, functionConfig: () => undefined };
+}
+
+/** The items and the functionConfig of a ResourceList. */
+function itemsOf(rlDoc: ReadDoc, docIndex: number): Pick<Input, 'objects' | 'functionConfig'> {
+  const doc = rlDoc.parsed.doc;
+  const rl = doc.contents as YAMLMap;
+  const items = rl.get('items', true) as Node | undefined;
+  if (items !== undefined && items !== null && !(isSeq(items) || isScalarNull(items))) {
+    throw new InputError('ResourceList items must be a list', positionOf(rlDoc.segment, items.range?.[0] ?? 0));
+  }
+  const objects: KObject[] = [];
+  if (isSeq(items)) {
+    items.items.forEach((item, i) => {
+      const node = item as Node;
+      if (!isMap(node)) {
+        const at = positionOf(rlDoc.segment, node?.range?.[0] ?? 0);
+        throw new InputError(`ResourceList items[${i}] is not a mapping`, at);
+      }
+      objects.push(objectOf(doc, node, docIndex, ['items', i], undefined));
+    });
+  }
+  const fc = rl.get('functionConfig', true) as Node | undefined;
+  return { objects, functionConfig: () => fc?.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT }) as unknown };
+}
+
+const KIND_LINE = /^kind:[ \t]*(["']?)([A-Za-z0-9._-]+)\1[ \t]*(?:#.*)?\r?$/gm;
+
+/** Kinds read besides the pod-bearing ones: Services (gRPC, remap), Namespaces (Istio), HPAs (quota checks). */
+const READ_KINDS = new Set(['Service', 'Namespace', 'HorizontalPodAutoscaler']);
+
+/**
+ * False only when the document's top-level `kind:` line names a kind that can
+ * neither be changed nor inform a change. Anything unclear (no such line, two
+ * of them, flow or JSON style) is read.
+ */
+export function mustRead(text: string, kinds: KindTable): boolean {
+  KIND_LINE.lastIndex = 0;
+  const first = KIND_LINE.exec(text);
+  if (!first) return true;
+  if (KIND_LINE.exec(text)) return true;
+  const kind = first[2] as string;
+  return kinds.hasKind(kind) || READ_KINDS.has(kind) || kind.endsWith('List');
+}
+
+function isScalarNull(n: Node): boolean {
+  return 'value' in n && (n as { value: unknown }).value === null;
+}
+
+/** True when the input is a single document of kind ResourceList. */
+function isResourceList(docs: readonly ReadDoc[]): boolean {
+  const real = docs.filter((d) => d.parsed.doc.contents !== null);
+  if (real.length !== 1) return false;
+  const c = (real[0] as ReadDoc).parsed.doc.contents;
+  return isMap(c) && String(c.get('kind')) === 'ResourceList';
+}

@@ -1,0 +1,237 @@
+/**
+ * Planning: which rules apply to which workload, what each fix asks for, which
+ * rule wins where two want the same thing, what the checks find, and how
+ * severe each result is. It reads objects (KObject) and returns changes as
+ * data, never text: transform.ts hands them to render.ts, and an admission
+ * webhook can plan one Pod (`objectOfValue` in workload.ts) and turn the
+ * changes into a JSONPatch.
+ */
+import { runChecks, withoutIgnored, type PlannedValues } from './audit.ts';
+import { writeAnnotations } from './annotations.ts';
+import { editValue, type PlannedChange } from './changes.ts';
+import { isSkipped, SKIP } from './eks.ts';
+import { FIXES, type Fix, type FixContext } from './fix.ts';
+import type { Policy, Rule } from './policy.ts';
+import { hasIstioSidecar, servesGrpc, type NamespaceLabels } from './preset.ts';
+import { keyPath, result, type Result } from './results.ts';
+import { selectorMatches, isEmptySelector } from './selector.ts';
+import { serviceOf, ServiceIndex, type ServiceView } from './services.ts';
+import { isObject, stringMap } from './values.ts';
+import { workloadOf, type KObject, type Workload } from './workload.ts';
+
+/** What planning decided. */
+export interface Plan {
+  /** The changes, each once, in the order they are to be made. */
+  readonly changes: readonly PlannedChange[];
+  /** Two rules or workloads asked for different values of one field: only the first is made. */
+  readonly conflicts: readonly Result[];
+  /** Findings and notes (the results of the changes travel with the changes). */
+  readonly results: readonly Result[];
+  /** Each changed object's plain value with every planned change applied. */
+  readonly planned: PlannedValues;
+}
+
+/** Decides every change and finding for the objects under the policy. */
+export function planObjects(
+  objects: readonly KObject[],
+  policy: Policy,
+  options: { namespace?: string; fixes?: readonly Fix[] } = {},
+): Plan {
+  const defaultNamespace = options.namespace ?? 'default';
+  const namespaceOf = (o: KObject): string => o.namespace ?? defaultNamespace;
+  const namespaces = new Map<string, Record<string, string>>();
+  const services: ServiceView[] = [];
+  const workloads: Workload[] = [];
+  const results: Result[] = [];
+  const changes: PlannedChange[] = [];
+  for (const obj of objects) {
+    if (obj.localConfig) continue;
+    if (obj.kind === 'Namespace' && obj.apiVersion === 'v1') {
+      const md = isObject(obj.value.metadata) ? obj.value.metadata : {};
+      namespaces.set(obj.name, stringMap(md.labels));
+      continue;
+    }
+    const svc = serviceOf(obj);
+    if (svc) {
+      services.push(svc);
+      continue;
+    }
+    const look = workloadOf(obj, policy.kinds);
+    if (look.kind === 'invalid') {
+      const message = `the Pod template at ${look.path} is not a mapping; ${obj.kind} left unchanged`;
+      results.push(result('error', obj.subject, message, { field: { path: look.path } }));
+    } else if (look.kind === 'ok') {
+      workloads.push(look.workload);
+    }
+  }
+
+  const hits = new Set<Rule>();
+  const index = new ServiceIndex(services, namespaceOf);
+  const env: Environment = { policy, namespaces, namespaceOf, fixes: options.fixes ?? FIXES };
+  for (const w of workloads) {
+    if (isSkipped(w)) {
+      results.push(result('info', w.obj.subject, `skipped: labelled or annotated ${SKIP}: "true"`));
+      continue;
+    }
+    const planned = planWorkload(w, index.selecting(w), env);
+    for (const r of planned.rules) hits.add(r);
+    changes.push(...planned.changes);
+    results.push(...planned.results);
+  }
+  for (const rule of policy.rules) {
+    if (!rule.preset && !hits.has(rule)) {
+      results.push(
+        result('warning', undefined, `rule ${JSON.stringify(rule.name)} matched no workload`, {
+          tags: { rule: rule.name, check: 'unmatchedRule' },
+        }),
+      );
+    }
+  }
+  const { unique, conflicts } = deduplicate(changes);
+  const planned = plannedValues(unique);
+  results.push(...runChecks({ objects, workloads, services, policy, namespaceOf }, planned));
+  return {
+    changes: unique,
+    conflicts,
+    results: applySeverities(withoutIgnored(results, objects, policy.kinds), policy),
+    planned,
+  };
+}
+
+/** What planning one workload needs besides the workload. */
+interface Environment {
+  readonly policy: Policy;
+  readonly namespaces: NamespaceLabels;
+  readonly namespaceOf: (o: KObject) => string;
+  readonly fixes: readonly Fix[];
+}
+
+/** The rules of the policy that apply to the workload, in policy order. */
+export function rulesFor(
+  w: Workload,
+  policy: Policy,
+  selecting: readonly ServiceView[],
+  namespace: string,
+  namespaces: NamespaceLabels,
+  fixes: readonly Fix[] = FIXES,
+): Rule[] {
+  return policy.rules.filter((rule) => {
+    if (!selectorMatches(rule.match, w, namespace)) return false;
+    if (!isEmptySelector(rule.exclude) && rule.exclude && selectorMatches(rule.exclude, w, namespace)) return false;
+    if (rule.when === 'istio' && !hasIstioSidecar(w, namespace, namespaces)) return false;
+    if (rule.when === 'grpc' && !servesGrpc(w, selecting)) return false;
+    return !fixes.some((f) => f.vetoes?.(w, rule));
+  });
+}
+
+/**
+ * Plans one workload: every fix for every rule that applies, in policy order.
+ * Where two rules want the same Pod annotation the later one wins (reported).
+ */
+function planWorkload(
+  w: Workload,
+  selecting: readonly ServiceView[],
+  env: Environment,
+): { rules: readonly Rule[]; changes: PlannedChange[]; results: Result[] } {
+  const namespace = env.namespaceOf(w.obj);
+  const rules = rulesFor(w, env.policy, selecting, namespace, env.namespaces, env.fixes);
+  const wanted = new Map<string, { value: string; rule: Rule }>();
+  const ctx: FixContext = {
+    workload: w,
+    namespace,
+    selecting,
+    namespaceOf: env.namespaceOf,
+    rules,
+    planned: (key) => wanted.get(key),
+  };
+  const changes: PlannedChange[] = [];
+  const results: Result[] = [];
+  const annPath = [...w.row.templatePath, 'metadata', 'annotations'];
+  for (const rule of rules) {
+    const wants: (readonly [string, string])[] = [];
+    for (const fix of env.fixes) {
+      const p = fix.plan(ctx, rule);
+      wants.push(...(p.annotations ?? []));
+      changes.push(...(p.changes ?? []));
+      results.push(...(p.results ?? []));
+    }
+    for (const [key, value] of wants) {
+      const prev = wanted.get(key);
+      if (prev && prev.value !== value) {
+        results.push(
+          result(
+            'info',
+            w.obj.subject,
+            `rule ${JSON.stringify(rule.name)} overrides ${key}=${JSON.stringify(prev.value)} of rule ${JSON.stringify(prev.rule.name)} with ${JSON.stringify(value)}`,
+            { field: { path: keyPath([...annPath, key]), currentValue: prev.value }, tags: { rule: rule.name } },
+          ),
+        );
+      }
+      wanted.set(key, { value, rule });
+    }
+  }
+  for (const fix of env.fixes) {
+    const p = fix.finish?.(ctx) ?? {};
+    for (const key of p.withdraw ?? []) wanted.delete(key);
+    changes.push(...(p.changes ?? []));
+    results.push(...(p.results ?? []));
+  }
+  const written = writeAnnotations(w, wanted);
+  if (written.change) changes.unshift(written.change);
+  results.push(...written.notes);
+  return { rules, changes, results };
+}
+
+/** Each change once; two different values for one scalar are a conflict (the first is kept). */
+function deduplicate(changes: readonly PlannedChange[]): { unique: PlannedChange[]; conflicts: Result[] } {
+  const unique: PlannedChange[] = [];
+  const conflicts: Result[] = [];
+  const seen = new Map<string, PlannedChange>();
+  for (const p of changes) {
+    const c = p.change;
+    const at = 'at' in c ? (c.at ?? []).join('.') : '';
+    const key = `${c.obj.docIndex}|${c.obj.path.join('.')}|${c.op}|${at}|${c.path.join('.')}`;
+    const prev = seen.get(key);
+    if (!prev) {
+      seen.set(key, p);
+      unique.push(p);
+    } else if (c.op === 'scalar' && prev.change.op === 'scalar' && prev.change.value !== c.value) {
+      const message = `conflicting changes of ${keyPath(c.path)}: ${prev.change.value} and ${c.value}`;
+      conflicts.push(result('error', c.obj.subject, message));
+    }
+  }
+  return { unique, conflicts };
+}
+
+/** Each changed object's plain value after its changes, computed once for the checks and for verification. */
+function plannedValues(changes: readonly PlannedChange[]): Map<KObject, Record<string, unknown>> {
+  const out = new Map<KObject, Record<string, unknown>>();
+  for (const { change } of changes) {
+    const obj = change.obj;
+    let value = out.get(obj);
+    if (!value) {
+      value = structuredClone(obj.value);
+      out.set(obj, value);
+    }
+    // editValue works on a whole document: it finds the object at its path.
+    let doc: unknown = value;
+    for (let i = obj.path.length - 1; i >= 0; i--) {
+      const part = obj.path[i] as string | number;
+      doc = typeof part === 'number' ? Object.assign([], { [part]: doc }) : { [part]: doc };
+    }
+    editValue(doc, change);
+  }
+  return out;
+}
+
+/** Severity overrides and `off` from the policy's `checks`. */
+function applySeverities(results: readonly Result[], policy: Policy): Result[] {
+  const out: Result[] = [];
+  for (const r of results) {
+    const check = r.tags?.check;
+    const setting = check ? policy.checks[check] : undefined;
+    if (setting === 'off') continue;
+    out.push(setting ? { ...r, severity: setting } : r);
+  }
+  return out;
+}
