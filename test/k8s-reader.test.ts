@@ -14,7 +14,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ROOT, hostTest } from './helpers/hosts.ts';
-import { K8SYAML, k8sError, k8sRead, type K8sDoc } from './helpers/k8syaml.ts';
+import { K8SYAML, fieldPath, k8sError, k8sRead, valueAt, type K8sDoc } from './helpers/k8syaml.ts';
 import { runCli } from './helpers/run.ts';
 
 /**
@@ -111,32 +111,10 @@ function changes(report: string): Change[] {
   return out;
 }
 
-/** `a.b["c.d"][0]` as segments; undefined at a segment it cannot read. */
-function segments(path: string): (string | number)[] {
-  const out: (string | number)[] = [];
-  const re = /\.?([^.[\]"]+)|\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]/gy;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(path)) !== null) {
-    if (m[1] !== undefined) out.push(m[1]);
-    else if (m[2] !== undefined) out.push(JSON.parse(`"${m[2]}"`) as string);
-    else out.push(Number(m[3]));
-    if (re.lastIndex === path.length) return out;
-  }
-  // a form this test does not know: the whole parent counts as changed
-  return out.slice(0, -1);
-}
-
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function at(v: unknown, segs: readonly (string | number)[]): unknown {
-  let cur = v;
-  for (const s of segs) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string | number, unknown>)[s];
-  }
-  return cur;
-}
+const segments = fieldPath;
+const at = valueAt;
 
 /**
  * Removes the changed field from `out` and `inp` (copies), and where the change created

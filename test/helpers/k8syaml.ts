@@ -95,3 +95,28 @@ export function k8sObjects(docs: readonly K8sDoc[]): unknown[] {
   if (err !== undefined) throw new Error(`Kubernetes cannot read the stream: ${err}`);
   return docs.map((d) => (d as { json: unknown }).json).filter((v) => v !== null);
 }
+
+/** A field path as eksfit reports it (`spec.template.metadata.annotations["a/b"]`, `containers[0]`) as segments. */
+export function fieldPath(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  const re = /\.?([^.[\]"]+)|\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]/y;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(path)) !== null) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(JSON.parse(`"${m[2]}"`) as string);
+    else out.push(Number(m[3]));
+    if (re.lastIndex === path.length) return out;
+  }
+  // a form this reader does not know: the whole parent counts
+  return out.slice(0, -1);
+}
+
+/** The value at `segs` in `v`, or undefined. */
+export function valueAt(v: unknown, segs: readonly (string | number)[]): unknown {
+  let cur = v;
+  for (const s of segs) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[s];
+  }
+  return cur;
+}
