@@ -23,6 +23,7 @@ import {
   KUBECTL,
   controlPlane,
   controlPlaneAvailable,
+  releaseControlPlane,
   type ControlPlane,
 } from './helpers/controlplane.ts';
 import { EKSFIT, ROOT, cleanEnv, hostTest, runOk } from './helpers/hosts.ts';
@@ -299,6 +300,8 @@ S.before(async () => {
     }
   }
 });
+
+S.after(releaseControlPlane);
 
 hostTest(S, "every golden folder's expected.yaml: kubectl apply --dry-run=server", TOOLS, TOOL_NAMES, async () => {
   const folders = readdirSync(FIXTURES)

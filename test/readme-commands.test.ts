@@ -18,6 +18,7 @@ import {
   CONTROL_PLANE_TOOL_NAMES,
   controlPlane,
   controlPlaneAvailable,
+  releaseControlPlane,
   type ControlPlane,
 } from './helpers/controlplane.ts';
 import { ROOT, cleanEnv, findTool, hostTest, removeTemps, tempDir, treeText } from './helpers/hosts.ts';
@@ -226,7 +227,10 @@ C.before(async () => {
   // The namespace the examples' objects name, as a reader creates it first (the README says so).
   await cp.ensureNamespaces(['shop']);
 });
-C.after(removeTemps);
+C.after(async () => {
+  removeTemps();
+  await releaseControlPlane();
+});
 
 const TOOLS = [...CONTROL_PLANE_TOOLS, findTool('helm'), findTool('helm3'), findTool('kustomize'), findTool('kpt')];
 const TOOL_NAMES = [...CONTROL_PLANE_TOOL_NAMES, 'helm', 'helm3', 'kustomize', 'kpt'];
