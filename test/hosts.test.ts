@@ -111,7 +111,7 @@ H3.after(removeTemps);
 
 hostTest(H3, 'helm template --post-renderer bin/eksfit --post-renderer-args --config=FILE', [helm3], ['helm3'], () => {
   const r = runOk(helm3!, h3Args, { env: h3Env() });
-  readmeShows(['examples/helm3/README.md', INDEX], shown(['helm', ...h3Args]));
+  readmeShows(['examples/helm3/README.md', INDEX], shown(['helm3', ...h3Args]));
   golden('examples/helm3/expected.yaml', r.stdout);
   const sources = r.stdout.split('\n').filter((l) => l.startsWith('# Source: '));
   assert.equal(sources, [
@@ -133,14 +133,14 @@ hostTest(H3, 'helm template --post-renderer bin/eksfit --post-renderer-args --co
 
 hostTest(H3, 'the policy may come from EKSFIT_CONFIG instead of an argument', [helm3], ['helm3'], () => {
   const args = ['template', 'shop', chart, '--post-renderer', 'bin/eksfit'];
-  readmeShows('examples/helm3/README.md', `EKSFIT_CONFIG=examples/helm/policy.yaml ${shown(['helm', ...args])}`);
+  readmeShows('examples/helm3/README.md', `EKSFIT_CONFIG=examples/helm/policy.yaml ${shown(['helm3', ...args])}`);
   const r = runOk(helm3!, args, { env: h3Env({ EKSFIT_CONFIG: 'examples/helm/policy.yaml' }) });
   golden('examples/helm3/expected.yaml', r.stdout);
 });
 
 hostTest(H3, '--show-only still finds templates (# Source: kept)', [helm3], ['helm3'], () => {
   const args = [...h3Args, '--show-only', 'templates/deployment.yaml'];
-  readmeShows('examples/helm3/README.md', shown(['helm', ...args]));
+  readmeShows('examples/helm3/README.md', shown(['helm3', ...args]));
   golden('examples/helm3/expected-show-only.yaml', runOk(helm3!, args, { env: h3Env() }).stdout);
 });
 

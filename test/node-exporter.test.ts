@@ -108,7 +108,7 @@ hostTest(
   [helm3],
   ['helm3'],
   () => {
-    readmeShows(README, `${shown(['helm', ...TEMPLATE])} | bin/eksfit`);
+    readmeShows(README, `${shown(['helm3', ...TEMPLATE])} | bin/eksfit`);
     const rendered = render();
     // The chart really is on 9100 everywhere eksfit looks for a port (containerPort, hostPort, probes, args, Service).
     for (const needle of [
@@ -139,7 +139,7 @@ hostTest(
   [helm3],
   ['helm3'],
   () => {
-    readmeShows(README, `${shown(['helm', ...TEMPLATE])} | bin/eksfit -c ${POLICY}`);
+    readmeShows(README, `${shown(['helm3', ...TEMPLATE])} | bin/eksfit -c ${POLICY}`);
     const rendered = render();
     const r = eksfit(['-c', POLICY], rendered);
     golden('examples/node-exporter/expected-remap.yaml', r.stdout);
@@ -162,7 +162,7 @@ hostTest(
 
 hostTest(NE, 'the same remap as a Helm 3 post-renderer gives the same bytes as the pipe', [helm3], ['helm3'], () => {
   const args = [...TEMPLATE, '--post-renderer', 'bin/eksfit', '--post-renderer-args', `--config=${POLICY}`];
-  readmeShows(README, shown(['helm', ...args]));
+  readmeShows(README, shown(['helm3', ...args]));
   const piped = eksfit(['-c', POLICY], render()).stdout;
   assert.fixture(runOk(helm3!, args, { env: env() }).stdout, piped);
 });
