@@ -166,11 +166,11 @@ async function controlPlaneByHand(block: string, dir: string, env: Record<string
       await new Promise((r) => setTimeout(r, 200));
     }
     const line =
-      /^  (kubectl --server https:\/\/127\.0\.0\.1:\d+ --token \S+ --insecure-skip-tls-verify get namespaces)$/m.exec(
+      /^ {2}(kubectl --server https:\/\/127\.0\.0\.1:\d+ --token \S+ --insecure-skip-tls-verify get namespaces)$/m.exec(
         out,
       );
     assert.ok(line, `no kubectl line in:\n${out}`);
-    assert.match(out, /^  export KUBECONFIG=\S+$/m);
+    assert.match(out, /^ {2}export KUBECONFIG=\S+$/m);
     const get = spawnSync('bash', ['-c', line[1] as string], { env, encoding: 'utf8' });
     assert.is(get.status, 0, get.stderr);
     assert.match(get.stdout, /^default\s+Active/m);
