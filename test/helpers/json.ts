@@ -31,13 +31,15 @@ export function asString(v: unknown, what = 'value'): string {
 }
 
 /**
- * The value at a path of object keys and array indexes; undefined when the
- * last step is absent, an error when a step in between is not a container.
+ * The value at a path of object keys and array indexes, as `?.` reads it:
+ * undefined when a step is absent (undefined or null); an error when a step is
+ * there but is not the object or array the path goes into.
  */
 export function field(v: unknown, ...path: (string | number)[]): unknown {
   let cur = v;
   let where = '';
   for (const step of path) {
+    if (cur === undefined || cur === null) return undefined;
     if (typeof step === 'number') cur = asArray(cur, where || 'value')[step];
     else cur = asObject(cur, where || 'value')[step];
     where += typeof step === 'number' ? `[${step}]` : `.${step}`;
