@@ -75,6 +75,7 @@ const NOT_APPLIED: Record<string, string> = {
  */
 const MINIMAL: readonly string[] = [
   'check-daemonset',
+  'check-daemonset-tolerate-all',
   'check-gputype',
   'check-hostnetwork',
   'check-hostpath',
