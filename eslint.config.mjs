@@ -31,46 +31,6 @@ export default tseslint.config(
     },
   },
   {
-    // Owned by the host tests, which read untyped JSON from real tools.
-    files: ['test/hosts.test.ts', 'test/readme.test.ts', 'test/helpers/hosts.ts'],
-    rules: {
-      '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
-    },
-  },
-  {
-    // TEMPORARY (being fixed): merged files whose lint findings are not fixed yet.
-    files: [
-      'test/webhook-chart.test.ts',
-      'test/webhook.test.ts',
-      'test/apiserver.test.ts',
-      'test/readme-commands.test.ts',
-      'src/webhook.ts',
-      'test/startup.test.ts',
-      'test/quantity.test.ts',
-      'test/hostile.test.ts',
-      'src/sizing.ts',
-      'src/options.ts',
-    ],
-    rules: {
-      '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
-      '@typescript-eslint/consistent-type-imports': 'off',
-      '@typescript-eslint/no-misused-promises': 'off',
-      '@typescript-eslint/unbound-method': 'off',
-      'no-regex-spaces': 'off',
-      'no-loss-of-precision': 'off',
-    },
-  },
-  {
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },

@@ -80,7 +80,9 @@ export function parseOptions(argv: readonly string[]): Options {
   const args = minimist([...argv], {
     string: strings,
     boolean: OPTIONS.filter((o) => !o.arg).map((o) => o.name),
-    alias: Object.fromEntries(OPTIONS.filter((o) => o.short).map((o) => [o.short, o.name])),
+    alias: Object.fromEntries(
+      OPTIONS.flatMap((o): [string, string][] => (o.short === undefined ? [] : [[o.short, o.name]])),
+    ),
     unknown: (a) => {
       if (a.startsWith('-') && a !== '-') throw new ConfigError(`unknown option ${a}; see eksfit --help`);
       return true;

@@ -386,7 +386,7 @@ export function sizePod(
       kind: 'unpairedAnnotation',
       message: `the ${has} annotation needs the ${lacks} annotation too: ignored, the spec comes from the requests`,
       path: annotationPath(key),
-      value: (cpuText ?? memText) as string,
+      value: cpuText ?? memText,
     });
   } else if (cpuText !== undefined && memText !== undefined) {
     if (!CORES_RE.test(cpuText)) {

@@ -8,6 +8,7 @@
  */
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Server } from 'node:https';
+import type * as Tls from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import minimist from 'minimist';
@@ -175,9 +176,9 @@ export class WebhookServer {
   async start(): Promise<void> {
     // Loaded here, not imported at the top: the CLI's start-up does not pay for TLS.
     // getBuiltinModule (Node.js 20.16+) also works in the start-up snapshot, where import() does not.
-    const builtin = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule : undefined;
-    const { createServer } = builtin ? builtin('node:https') : await import('node:https');
-    tls = builtin ? builtin('node:tls') : await import('node:tls');
+    const builtin = typeof process.getBuiltinModule === 'function';
+    const { createServer } = builtin ? process.getBuiltinModule('node:https') : await import('node:https');
+    tls = builtin ? process.getBuiltinModule('node:tls') : await import('node:tls');
     this.certificate = readCertificate(this.options.certFile, this.options.keyFile);
     warmUp(this.admitter.policy);
     const server = createServer({
@@ -435,7 +436,7 @@ function warmUp(policy: Policy): void {
   for (let i = 0; i < 20; i++) JSON.stringify(review(JSON.parse(JSON.stringify(body)), policy).response);
 }
 
-let tls: typeof import('node:tls') | undefined;
+let tls: typeof Tls | undefined;
 
 function readCertificate(certFile: string, keyFile: string): { cert: Buffer; key: Buffer } {
   const cert = readFileSync(certFile);

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { stream as streamArb } from './helpers/arbitraries.ts';
+import { stream as streamArb } from './helpers/streams.ts';
 import {
   CONTROL_PLANE_TOOLS,
   CONTROL_PLANE_TOOL_NAMES,
@@ -27,6 +27,7 @@ import {
   type ControlPlane,
 } from './helpers/controlplane.ts';
 import { EKSFIT, ROOT, cleanEnv, hostTest, runOk } from './helpers/hosts.ts';
+import { asObject, field, type JsonObject as Obj } from './helpers/json.ts';
 import { K8SYAML, fieldPath, k8sError, k8sRead, valueAt } from './helpers/k8syaml.ts';
 import { runCli } from './helpers/run.ts';
 
@@ -74,6 +75,7 @@ const NOT_APPLIED: Record<string, string> = {
  */
 const MINIMAL: readonly string[] = [
   'check-daemonset',
+  'check-daemonset-tolerate-all',
   'check-gputype',
   'check-hostnetwork',
   'check-hostpath',
@@ -146,7 +148,6 @@ function crd(c: (typeof CRDS)[number]): Record<string, unknown> {
   };
 }
 
-type Obj = Record<string, any>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -163,7 +164,8 @@ async function clusterObjects(text: string): Promise<Obj[]> {
   const visit = (v: unknown): void => {
     if (!isObj(v)) return;
     if ((v.kind === 'ResourceList' || v.kind === 'List') && Array.isArray(v.items)) return v.items.forEach(visit);
-    if (v.kind === 'Kptfile' || v.metadata?.annotations?.['config.kubernetes.io/local-config'] === 'true') return;
+    if (v.kind === 'Kptfile' || field(v, 'metadata', 'annotations', 'config.kubernetes.io/local-config') === 'true')
+      return;
     out.push(v);
   };
   for (const d of docs) if ('json' in d) visit(d.json);
@@ -194,7 +196,7 @@ function kubectl(
 
 /** Runs `jobs` with at most `n` at a time. */
 async function pool<T>(n: number, jobs: readonly (() => Promise<T>)[]): Promise<T[]> {
-  const out: T[] = new Array(jobs.length);
+  const out = new Array<T>(jobs.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: n }, async () => {
@@ -265,7 +267,10 @@ async function applyAll(cp: ControlPlane, streams: readonly [string, string][]):
       continue;
     }
     const ns = nsName(label);
-    await cp.ensureNamespaces([ns, ...objects.map((o) => o.metadata?.namespace).filter((n) => typeof n === 'string')]);
+    await cp.ensureNamespaces([
+      ns,
+      ...objects.map((o) => field(o, 'metadata', 'namespace')).filter((n) => typeof n === 'string'),
+    ]);
     // The file as it is, unless it holds what a host would not send (a ResourceList,
     // local config): then the objects, as JSON documents.
     const plain = objects.length === (await k8sRead(text)).filter((d) => 'json' in d && d.json !== null).length;
@@ -351,7 +356,9 @@ hostTest(S, "every golden folder's expected.yaml: kubectl apply --dry-run=server
   for (const n of Object.keys(NOT_APPLIED)) {
     const objects = await clusterObjects(read(n, 'expected.yaml')).catch(() => []);
     assert.ok(
-      !objects.some((o) => typeof o.apiVersion === 'string' && typeof o.kind === 'string' && o.metadata?.name),
+      !objects.some(
+        (o) => typeof o.apiVersion === 'string' && typeof o.kind === 'string' && field(o, 'metadata', 'name'),
+      ),
       `${n}: listed in NOT_APPLIED (${NOT_APPLIED[n]}) but its expected.yaml holds objects`,
     );
   }
@@ -412,10 +419,10 @@ const SKELETONS: Record<string, Obj> = {
 
 /** Sets `value` at `segs` in `obj`, creating mappings on the way. */
 function setAt(obj: Obj, segs: readonly (string | number)[], value: unknown): void {
-  let cur: any = obj;
+  let cur: Record<string | number, unknown> = obj;
   for (const [k, seg] of segs.entries()) {
     if (k === segs.length - 1) cur[seg] = value;
-    else cur = cur[seg] ??= typeof segs[k + 1] === 'number' ? [] : {};
+    else cur = (cur[seg] ??= typeof segs[k + 1] === 'number' ? [] : {}) as Record<string | number, unknown>;
   }
 }
 
@@ -466,11 +473,11 @@ hostTest(
           stillValid++;
           if (s2 < 200 || s2 >= 300) {
             problems.push(
-              `stream ${i}, object ${j} (${obj.kind}/${obj.metadata?.name}): valid input, refused after eksfit: ${m2}`,
+              `stream ${i}, object ${j} (${String(obj.kind)}/${String(field(obj, 'metadata', 'name'))}): valid input, refused after eksfit: ${m2}`,
             );
           }
         }
-        const skeleton = SKELETONS[`${obj.apiVersion}/${obj.kind}`];
+        const skeleton = SKELETONS[`${String(obj.apiVersion)}/${String(obj.kind)}`];
         if (!skeleton) continue;
         const probe: Obj = structuredClone({
           apiVersion: obj.apiVersion,
@@ -484,7 +491,7 @@ hostTest(
               // the changes (a field and the value written), not the findings
               (r) =>
                 r.resourceRef?.kind === obj.kind &&
-                r.resourceRef?.name === obj.metadata?.name &&
+                r.resourceRef?.name === field(obj, 'metadata', 'name') &&
                 r.field?.path &&
                 r.field.proposedValue !== undefined,
             )
@@ -499,7 +506,7 @@ hostTest(
         grafted++;
         if (s3 < 200 || s3 >= 300) {
           problems.push(
-            `stream ${i}, object ${j} (${obj.kind}/${obj.metadata?.name}): eksfit's changes (${[...paths].join(', ')}) are refused: ${m3}`,
+            `stream ${i}, object ${j} (${String(obj.kind)}/${String(field(obj, 'metadata', 'name'))}): eksfit's changes (${[...paths].join(', ')}) are refused: ${m3}`,
           );
         }
       }
@@ -523,8 +530,10 @@ hostTest(
       env: { ...cp!.env, PATH: `${join(ROOT, '.tools', 'bin')}:${join(ROOT, 'bin')}:${process.env.PATH ?? ''}` },
     });
     assert.match(r.stdout, 'deployment.apps/payments');
-    const live = JSON.parse(cp!.kubectlOk(['get', 'deployment', 'payments', '-n', 'shop', '-o', 'json']).stdout) as Obj;
-    const annotations = live.spec.template.metadata.annotations as Record<string, string>;
+    const live: unknown = JSON.parse(
+      cp!.kubectlOk(['get', 'deployment', 'payments', '-n', 'shop', '-o', 'json']).stdout,
+    );
+    const annotations = asObject(field(live, 'spec', 'template', 'metadata', 'annotations'), 'the Pod annotations');
     assert.equal(Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith(EKS))), {
       [`${EKS}ipvs-udp-timeout`]: '120s',
       [`${EKS}ipvs-tcp-timeout`]: '3600s',

@@ -539,7 +539,7 @@ spec:
 
 /** The stream with every Pod template given the Istio label: every document changes. */
 const toChange = (text: string): string =>
-  text.replace(/labels: \{app: web\}\n    spec:/g, 'labels: {app: web, sidecar.istio.io/inject: "true"}\n    spec:');
+  text.replace(/labels: \{app: web\}\n {4}spec:/g, 'labels: {app: web, sidecar.istio.io/inject: "true"}\n    spec:');
 
 /** What, how to make it, and (when not plain ordinary input) the ordinary input it is compared with. */
 const FAST_CASES: readonly [string, () => string | Uint8Array, (() => string)?][] = [

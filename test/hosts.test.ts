@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseAllDocuments } from 'yaml';
+import { asObject, field, type JsonObject } from './helpers/json.ts';
 import {
   EKSFIT,
   ROOT,
@@ -50,25 +51,30 @@ spec:
 `;
 
 /** The documents of a YAML stream as plain objects. */
-function docs(stream: string): Record<string, any>[] {
+function docs(stream: string): JsonObject[] {
   return parseAllDocuments(stream)
-    .map((d) => d.toJS() as Record<string, any> | null)
-    .filter((d): d is Record<string, any> => d !== null);
+    .map((d) => d.toJS() as unknown)
+    .filter((d) => d !== null)
+    .map((d) => asObject(d, 'a document'));
 }
 
 /** The pod-template annotations of a workload (the kinds the examples use). */
-function podAnnotations(doc: Record<string, any>): Record<string, unknown> {
+function podAnnotations(doc: JsonObject): JsonObject {
   const t =
-    doc.kind === 'Pod' ? doc : doc.kind === 'CronJob' ? doc.spec?.jobTemplate?.spec?.template : doc.spec?.template;
-  return (t?.metadata?.annotations ?? {}) as Record<string, unknown>;
+    doc.kind === 'Pod'
+      ? doc
+      : doc.kind === 'CronJob'
+        ? field(doc, 'spec', 'jobTemplate', 'spec', 'template')
+        : field(doc, 'spec', 'template');
+  return asObject(field(t, 'metadata', 'annotations') ?? {}, 'the Pod annotations');
 }
 
-function eksAnnotations(doc: Record<string, any>): Record<string, unknown> {
+function eksAnnotations(doc: JsonObject): JsonObject {
   return Object.fromEntries(Object.entries(podAnnotations(doc)).filter(([k]) => k.startsWith(EKS)));
 }
 
-function find(all: Record<string, any>[], kind: string, name: string): Record<string, any> {
-  const d = all.find((x) => x.kind === kind && x.metadata?.name === name);
+function find(all: JsonObject[], kind: string, name: string): JsonObject {
+  const d = all.find((x) => x.kind === kind && field(x, 'metadata', 'name') === name);
   assert.ok(d, `no ${kind} ${name} in the output`);
   return d;
 }
@@ -77,7 +83,7 @@ function find(all: Record<string, any>[], kind: string, name: string): Record<st
 function eksValuesAreStrings(stream: string): void {
   for (const d of docs(stream)) {
     for (const [k, v] of Object.entries(eksAnnotations(d))) {
-      assert.type(v, 'string', `${d.kind}/${d.metadata?.name}: ${k} must be a string`);
+      assert.type(v, 'string', `${d.kind}/${field(d, 'metadata', 'name')}: ${k} must be a string`);
     }
   }
 }
@@ -268,7 +274,7 @@ hostTest(
     golden('examples/kustomize/expected.yaml', r.stdout);
     const all = docs(r.stdout);
     assert.equal(
-      all.map((d) => `${d.kind}/${d.metadata.namespace}/${d.metadata.name}`),
+      all.map((d) => `${d.kind}/${field(d, 'metadata', 'namespace')}/${field(d, 'metadata', 'name')}`),
       ['ConfigMap/shop/eks-orders', 'Service/shop/eks-orders', 'Deployment/shop/eks-orders'],
     );
     // The rule matches the prefixed name eks-orders: 3600s, not the preset's 1800s.
@@ -420,8 +426,8 @@ for (const name of ['orders', 'worker'] as const) {
     for (const [file, text] of before) {
       assert.equal(commentLines(after.get(file) ?? ''), commentLines(text), `${file}: comments kept`);
       assert.equal(
-        docs(after.get(file) ?? '').map((d) => `${d.kind}/${d.metadata?.name}`),
-        docs(text).map((d) => `${d.kind}/${d.metadata?.name}`),
+        docs(after.get(file) ?? '').map((d) => `${d.kind}/${field(d, 'metadata', 'name')}`),
+        docs(text).map((d) => `${d.kind}/${field(d, 'metadata', 'name')}`),
         `${file}: documents kept in order`,
       );
     }
@@ -500,7 +506,7 @@ hostTest(CLI, 'bin/eksfit -c examples/cli/policy.yaml, from a file and from stdi
 hostTest(CLI, 'a directory: its *.yaml files in sorted order (Kptfile, no extension, is not read)', [], [], () => {
   const r = runOk(EKSFIT, ['examples/kpt/worker']);
   assert.equal(
-    docs(r.stdout).map((d) => `${d.kind}/${d.metadata?.name}`),
+    docs(r.stdout).map((d) => `${d.kind}/${field(d, 'metadata', 'name')}`),
     ['CronJob/settlement-report', 'Pod/netshoot'],
   );
   assert.equal(eksAnnotations(find(docs(r.stdout), 'Pod', 'netshoot')), { [`${EKS}metrics-port`]: '9110' });

@@ -21,6 +21,7 @@ import {
   releaseControlPlane,
   type ControlPlane,
 } from './helpers/controlplane.ts';
+import { arr, field, obj, str } from './helpers/json.ts';
 import { ROOT, cleanEnv, findTool, hostTest, removeTemps, tempDir, treeText } from './helpers/hosts.ts';
 
 const EKS = 'eks.tke.cloud.tencent.com/';
@@ -137,6 +138,38 @@ ${KUBECTL_APPLY}`]: (r, cp) => {
   'bin/eksfit -c examples/cli/policy.yaml examples/cli/app.yaml': (r) =>
     assert.fixture(r.stdout, expected('examples/cli/expected-policy.yaml')),
   [KUBECTL_APPLY]: (r, cp) => appliedForReal(r, cp),
+  'helm install eksfit deploy/chart -n eksfit-system --create-namespace -f examples/webhook/values.yaml': (r, cp) => {
+    assert.match(r.stdout, /^STATUS: deployed$/m);
+    const got = (what: string): unknown =>
+      JSON.parse(
+        cp.kubectlOk([
+          'get',
+          ...(what.includes('/') ? [what] : [what, 'eksfit-eksfit-webhook']),
+          '-n',
+          'eksfit-system',
+          '-o',
+          'json',
+        ]).stdout,
+      ) as unknown;
+    // The API server stores what the chart made: the registration, with the values file's policy.
+    let hook: Record<string, unknown>;
+    try {
+      hook = obj(got('mutatingwebhookconfiguration'), 'webhooks', 0);
+    } finally {
+      // Unregistered at once: no replica can run here (no nodes), and the shared control
+      // plane's other Pods must not be sent to a Service with no endpoints.
+      cp.kubectl(['delete', 'mutatingwebhookconfiguration', 'eksfit-eksfit-webhook', '--ignore-not-found']);
+    }
+    assert.is(hook.failurePolicy, 'Ignore');
+    assert.is(field(hook, 'clientConfig', 'service', 'name'), 'eksfit-eksfit-webhook');
+    assert.ok(arr(hook, 'namespaceSelector', 'matchExpressions', 0, 'values').includes('istio-system'));
+    assert.match(str(got('configmap/eksfit-eksfit-webhook-policy'), 'data', 'policy.yaml'), 'crawler-eip');
+    assert.is(
+      str(got('deployment'), 'spec', 'template', 'spec', 'containers', 0, 'image'),
+      'registry.example.com/eksfit:0.1.0',
+    );
+    assert.ok(str(got('secret/eksfit-eksfit-webhook-tls'), 'data', 'tls.crt').length > 0, 'the generated certificate');
+  },
   'helm3 template node-exporter examples/node-exporter/chart -n monitoring | bin/eksfit': (r) =>
     assert.fixture(r.stdout, expected('examples/node-exporter/expected-preset.yaml')),
   'helm3 template node-exporter examples/node-exporter/chart -n monitoring | bin/eksfit -c examples/node-exporter/policy-remap.yaml':
@@ -166,11 +199,11 @@ async function controlPlaneByHand(block: string, dir: string, env: Record<string
       await new Promise((r) => setTimeout(r, 200));
     }
     const line =
-      /^  (kubectl --server https:\/\/127\.0\.0\.1:\d+ --token \S+ --insecure-skip-tls-verify get namespaces)$/m.exec(
+      /^ {2}(kubectl --server https:\/\/127\.0\.0\.1:\d+ --token \S+ --insecure-skip-tls-verify get namespaces)$/m.exec(
         out,
       );
     assert.ok(line, `no kubectl line in:\n${out}`);
-    assert.match(out, /^  export KUBECONFIG=\S+$/m);
+    assert.match(out, /^ {2}export KUBECONFIG=\S+$/m);
     const get = spawnSync('bash', ['-c', line[1] as string], { env, encoding: 'utf8' });
     assert.is(get.status, 0, get.stderr);
     assert.match(get.stdout, /^default\s+Active/m);
@@ -183,7 +216,18 @@ async function controlPlaneByHand(block: string, dir: string, env: Record<string
 }
 
 /** What a copy of the repository needs for the commands (no node_modules, no .git, no .tools). */
-const COPIED = ['bin', 'dist', 'examples', 'plugin.yaml', 'scripts', 'schema', 'tools', 'package.json', 'test'];
+const COPIED = [
+  'bin',
+  'deploy',
+  'dist',
+  'examples',
+  'plugin.yaml',
+  'scripts',
+  'schema',
+  'tools',
+  'package.json',
+  'test',
+];
 
 const READMES = [
   'README.md',

@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { loadPolicy } from '../src/policy.ts';
+import { str } from './helpers/json.ts';
 
 const read = (p: string): string => readFileSync(new URL(`../${p}`, import.meta.url), 'utf8');
 
@@ -35,8 +36,7 @@ test('the README starts with the set-up-and-run command and the test command', (
   const head = read('README.md').split('\n').slice(0, 6).join('\n');
   assert.match(head, 'npm install && npm start');
   assert.match(head, 'npm test');
-  const pkg = JSON.parse(read('package.json'));
-  assert.match(pkg.scripts.start, 'bin/eksfit examples/');
+  assert.match(str(JSON.parse(read('package.json')) as unknown, 'scripts', 'start'), 'bin/eksfit examples/');
   assert.match(read('.ci/run'), 'npm test');
 });
 
@@ -45,7 +45,7 @@ test('the policy reference in the README is a valid policy', () => {
   const section = readme.slice(readme.indexOf('## The policy'));
   const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
   assert.ok(block, 'a yaml block under "## The policy"');
-  const policy = loadPolicy(parse(block as string, { version: '1.1' }), 'README');
+  const policy = loadPolicy(parse(block, { version: '1.1' }), 'README');
   assert.ok(policy.rules.some((r) => r.name === 'grpc-long-idle'));
 });
 

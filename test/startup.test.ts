@@ -42,7 +42,7 @@ function run(
   env: Record<string, string | undefined>,
   opts: { input?: string; cwd?: string } = {},
 ): SpawnSyncReturns<string> {
-  return spawnSync(bin, [...args], { env: env as NodeJS.ProcessEnv, encoding: 'utf8', ...opts });
+  return spawnSync(bin, [...args], { env: env, encoding: 'utf8', ...opts });
 }
 
 /** What eksfit writes for examples/cli/app.yaml, from the bundle run directly. */

@@ -15,9 +15,7 @@ import { parseAllDocuments } from 'yaml';
 import { loadPolicy } from '../src/policy.ts';
 import { WebhookServer } from '../src/webhook.ts';
 import { findTool, hostTest, ROOT, runOk } from './helpers/hosts.ts';
-
-/** Rendered objects, read loosely: the assertions say what must be there. */
-type Obj = Record<string, any>;
+import { arr, asObject, field, type JsonObject as Obj, obj, str } from './helpers/json.ts';
 
 const NS = 'eksfit-system';
 const CHART = join(ROOT, 'deploy', 'chart');
@@ -27,13 +25,16 @@ function render(helm: string, ...set: string[]): Obj[] {
   const docs = parseAllDocuments(out.stdout);
   assert.ok(Array.isArray(docs));
   for (const d of docs) assert.equal(d.errors, [], 'the output parses');
-  return docs.map((d) => d.toJS() as Obj).filter((o) => o !== null);
+  return docs
+    .map((d) => d.toJS() as unknown)
+    .filter((o) => o !== null)
+    .map((o) => asObject(o, 'a rendered document'));
 }
 
 const one = (objs: Obj[], kind: string): Obj => {
   const found = objs.filter((o) => o.kind === kind);
   assert.is(found.length, 1, `one ${kind}`);
-  return found[0] as Obj;
+  return asObject(found[0]);
 };
 
 for (const [tool, name] of [
@@ -59,8 +60,8 @@ for (const [tool, name] of [
       'ServiceAccount',
     ]);
     const mwc = one(objs, 'MutatingWebhookConfiguration');
-    const hook = mwc.webhooks[0];
-    assert.is(mwc.webhooks.length, 1);
+    const hook = obj(mwc, 'webhooks', 0);
+    assert.is(arr(mwc, 'webhooks').length, 1);
     assert.equal(hook.rules, [
       { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' },
     ]);
@@ -69,39 +70,47 @@ for (const [tool, name] of [
     assert.is(hook.sideEffects, 'None');
     assert.is(hook.timeoutSeconds, 5);
     assert.equal(hook.admissionReviewVersions, ['v1']);
-    assert.equal(hook.namespaceSelector.matchExpressions[0], {
+    assert.equal(field(hook, 'namespaceSelector', 'matchExpressions', 0), {
       key: 'kubernetes.io/metadata.name',
       operator: 'NotIn',
       values: ['kube-system', NS],
     });
-    assert.equal(hook.objectSelector.matchExpressions, [
+    assert.equal(field(hook, 'objectSelector', 'matchExpressions'), [
       { key: 'eksfit.dev/skip', operator: 'NotIn', values: ['true'] },
     ]);
     const svc = one(objs, 'Service');
-    assert.equal(hook.clientConfig.service, { name: svc.metadata.name, namespace: NS, path: '/mutate', port: 443 });
+    assert.equal(field(hook, 'clientConfig', 'service'), {
+      name: str(svc, 'metadata', 'name'),
+      namespace: NS,
+      path: '/mutate',
+      port: 443,
+    });
 
     const dep = one(objs, 'Deployment');
-    assert.is(dep.spec.replicas, 2);
-    const pod = dep.spec.template;
-    assert.is(pod.metadata.labels['eksfit.dev/skip'], 'true');
-    assert.is(pod.spec.securityContext.runAsNonRoot, true);
-    const c = pod.spec.containers[0];
-    assert.is(c.securityContext.readOnlyRootFilesystem, true);
-    assert.is(c.securityContext.allowPrivilegeEscalation, false);
-    assert.equal(c.resources.requests, { cpu: '250m', memory: '512Mi' });
-    assert.equal(c.resources.limits, { cpu: '250m', memory: '512Mi' });
-    assert.equal([c.readinessProbe.httpGet.path, c.livenessProbe.httpGet.path], ['/readyz', '/healthz']);
-    assert.is(c.readinessProbe.httpGet.scheme, 'HTTPS');
+    assert.is(field(dep, 'spec', 'replicas'), 2);
+    const pod = obj(dep, 'spec', 'template');
+    assert.is(field(pod, 'metadata', 'labels', 'eksfit.dev/skip'), 'true');
+    assert.is(field(pod, 'spec', 'securityContext', 'runAsNonRoot'), true);
+    const c = obj(pod, 'spec', 'containers', 0);
+    assert.is(field(c, 'securityContext', 'readOnlyRootFilesystem'), true);
+    assert.is(field(c, 'securityContext', 'allowPrivilegeEscalation'), false);
+    assert.equal(field(c, 'resources', 'requests'), { cpu: '250m', memory: '512Mi' });
+    assert.equal(field(c, 'resources', 'limits'), { cpu: '250m', memory: '512Mi' });
+    assert.equal(
+      [field(c, 'readinessProbe', 'httpGet', 'path'), field(c, 'livenessProbe', 'httpGet', 'path')],
+      ['/readyz', '/healthz'],
+    );
+    assert.is(field(c, 'readinessProbe', 'httpGet', 'scheme'), 'HTTPS');
     assert.equal(c.ports, [{ name: 'https', containerPort: 8443, protocol: 'TCP' }]);
-    assert.is(c.args[0], 'webhook');
-    assert.ok(c.args.includes('--config=/etc/eksfit/policy/policy.yaml'));
+    assert.is(field(c, 'args', 0), 'webhook');
+    assert.ok(arr(c, 'args').includes('--config=/etc/eksfit/policy/policy.yaml'));
     const pdb = one(objs, 'PodDisruptionBudget');
-    assert.is(pdb.spec.minAvailable, 1);
-    assert.equal(pdb.spec.selector.matchLabels, dep.spec.selector.matchLabels);
-    assert.equal(svc.spec.selector, dep.spec.selector.matchLabels);
+    assert.is(field(pdb, 'spec', 'minAvailable'), 1);
+    assert.equal(field(pdb, 'spec', 'selector', 'matchLabels'), field(dep, 'spec', 'selector', 'matchLabels'));
+    assert.equal(field(svc, 'spec', 'selector'), field(dep, 'spec', 'selector', 'matchLabels'));
 
     const cm = one(objs, 'ConfigMap');
-    const policy = loadPolicy(parseAllDocuments(cm.data['policy.yaml'])[0]?.toJS(), 'policy.yaml');
+    const policy = loadPolicy(parseAllDocuments(str(cm, 'data', 'policy.yaml'))[0]?.toJS(), 'policy.yaml');
     assert.is(policy.preset, 'recommended');
   });
 
@@ -113,18 +122,19 @@ for (const [tool, name] of [
     async () => {
       const objs = render(tool as string);
       const secret = one(objs, 'Secret');
-      const hook = one(objs, 'MutatingWebhookConfiguration').webhooks[0];
+      const hook = obj(one(objs, 'MutatingWebhookConfiguration'), 'webhooks', 0);
       const pem = (b64: string): string => Buffer.from(b64, 'base64').toString();
-      assert.is(secret.data['ca.crt'], hook.clientConfig.caBundle);
-      const ca = new X509Certificate(pem(hook.clientConfig.caBundle));
-      const crt = new X509Certificate(pem(secret.data['tls.crt']));
+      const caBundle = str(hook, 'clientConfig', 'caBundle');
+      assert.is(str(secret, 'data', 'ca.crt'), caBundle);
+      const ca = new X509Certificate(pem(caBundle));
+      const crt = new X509Certificate(pem(str(secret, 'data', 'tls.crt')));
       assert.ok(crt.verify(ca.publicKey), 'signed by the CA');
-      const host = `${hook.clientConfig.service.name}.${NS}.svc`;
+      const host = `${str(hook, 'clientConfig', 'service', 'name')}.${NS}.svc`;
       assert.is(crt.checkHost(host), host);
       // The webhook serves it, and a client trusting only caBundle accepts it for the Service's name.
       const dir = mkdtempSync(join(tmpdir(), 'eksfit-chart-'));
-      writeFileSync(join(dir, 'tls.crt'), pem(secret.data['tls.crt']));
-      writeFileSync(join(dir, 'tls.key'), pem(secret.data['tls.key']));
+      writeFileSync(join(dir, 'tls.crt'), pem(str(secret, 'data', 'tls.crt')));
+      writeFileSync(join(dir, 'tls.key'), pem(str(secret, 'data', 'tls.key')));
       const srv = new WebhookServer(
         {
           certFile: join(dir, 'tls.crt'),
@@ -145,7 +155,7 @@ for (const [tool, name] of [
               port: srv.port,
               path: '/readyz',
               servername: host,
-              ca: pem(hook.clientConfig.caBundle),
+              ca: pem(caBundle),
               agent: false,
             },
             (res) => {
@@ -176,11 +186,18 @@ for (const [tool, name] of [
       const issuer = one(objs, 'Issuer');
       assert.equal(issuer.spec, { selfSigned: {} });
       const mwc = one(objs, 'MutatingWebhookConfiguration');
-      assert.is(mwc.metadata.annotations['cert-manager.io/inject-ca-from'], `${NS}/${cert.metadata.name}`);
-      assert.is(mwc.webhooks[0].clientConfig.caBundle, undefined);
+      assert.is(
+        field(mwc, 'metadata', 'annotations', 'cert-manager.io/inject-ca-from'),
+        `${NS}/${str(cert, 'metadata', 'name')}`,
+      );
+      assert.is(field(mwc, 'webhooks', 0, 'clientConfig', 'caBundle'), undefined);
       const dep = one(objs, 'Deployment');
-      assert.is(dep.spec.template.spec.volumes[0].secret.secretName, cert.spec.secretName);
-      assert.ok(cert.spec.dnsNames.includes(`${mwc.webhooks[0].clientConfig.service.name}.${NS}.svc`));
+      assert.is(
+        field(dep, 'spec', 'template', 'spec', 'volumes', 0, 'secret', 'secretName'),
+        str(cert, 'spec', 'secretName'),
+      );
+      const service = str(mwc, 'webhooks', 0, 'clientConfig', 'service', 'name');
+      assert.ok(arr(cert, 'spec', 'dnsNames').includes(`${service}.${NS}.svc`));
       // Your own issuer instead of the self-signed one.
       const own = render(
         tool as string,
@@ -189,7 +206,7 @@ for (const [tool, name] of [
         'certManager.issuerRef.kind=ClusterIssuer',
       );
       assert.not.ok(own.some((o) => o.kind === 'Issuer'));
-      assert.equal(one(own, 'Certificate').spec.issuerRef, { name: 'corp-ca', kind: 'ClusterIssuer' });
+      assert.equal(field(one(own, 'Certificate'), 'spec', 'issuerRef'), { name: 'corp-ca', kind: 'ClusterIssuer' });
     },
   );
 
@@ -200,11 +217,16 @@ for (const [tool, name] of [
       'webhook.excludeNamespaces={istio-system,monitoring}',
       'policy.spec.preset=none',
     );
-    const hook = one(objs, 'MutatingWebhookConfiguration').webhooks[0];
+    const hook = obj(one(objs, 'MutatingWebhookConfiguration'), 'webhooks', 0);
     assert.is(hook.failurePolicy, 'Fail');
-    assert.equal(hook.namespaceSelector.matchExpressions[0].values, ['kube-system', NS, 'istio-system', 'monitoring']);
+    assert.equal(field(hook, 'namespaceSelector', 'matchExpressions', 0, 'values'), [
+      'kube-system',
+      NS,
+      'istio-system',
+      'monitoring',
+    ]);
     const cm = one(objs, 'ConfigMap');
-    assert.is(loadPolicy(parseAllDocuments(cm.data['policy.yaml'])[0]?.toJS(), 'p').preset, 'none');
+    assert.is(loadPolicy(parseAllDocuments(str(cm, 'data', 'policy.yaml'))[0]?.toJS(), 'p').preset, 'none');
   });
 
   hostTest(s, 'the values example in docs/webhook.md renders to a valid policy', [tool], [name], () => {
@@ -213,7 +235,7 @@ for (const [tool, name] of [
     assert.ok(example, 'a values example starting with policy:');
     const dir = mkdtempSync(join(tmpdir(), 'eksfit-chart-'));
     try {
-      writeFileSync(join(dir, 'values.yaml'), example as string);
+      writeFileSync(join(dir, 'values.yaml'), example);
       const out = runOk(tool as string, [
         'template',
         'eksfit',
@@ -223,15 +245,18 @@ for (const [tool, name] of [
         '-f',
         join(dir, 'values.yaml'),
       ]);
-      const objs = parseAllDocuments(out.stdout).map((d) => d.toJS() as Obj);
-      const cm = objs.find((o) => o?.kind === 'ConfigMap') as Obj;
-      const policy = loadPolicy(parseAllDocuments(cm.data['policy.yaml'])[0]?.toJS(), 'docs example');
+      const objs = parseAllDocuments(out.stdout)
+        .map((d) => d.toJS() as unknown)
+        .filter((o) => o !== null)
+        .map((o) => asObject(o));
+      const cm = one(objs, 'ConfigMap');
+      const policy = loadPolicy(parseAllDocuments(str(cm, 'data', 'policy.yaml'))[0]?.toJS(), 'docs example');
       assert.equal(
         policy.rules.filter((r) => !r.preset).map((r) => r.name),
         ['grpc-behind-services', 'crawler-eip'],
       );
-      const hook = (objs.find((o) => o?.kind === 'MutatingWebhookConfiguration') as Obj).webhooks[0];
-      assert.ok(hook.namespaceSelector.matchExpressions[0].values.includes('istio-system'));
+      const hook = obj(one(objs, 'MutatingWebhookConfiguration'), 'webhooks', 0);
+      assert.ok(arr(hook, 'namespaceSelector', 'matchExpressions', 0, 'values').includes('istio-system'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,79 +1,29 @@
 /**
  * The webhook server: in-process for the HTTP behaviour, and the real
  * `bin/eksfit webhook` as a child for SIGTERM. A test CA and server
- * certificates are made with openssl in a temp directory.
+ * certificates are made with openssl in a temp directory (helpers/testca.ts).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { tmpdir } from 'node:os';
+import { type TLSSocket } from 'node:tls';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebhookServer, type WebhookOptions } from '../src/webhook.ts';
 import { defaultPolicy } from '../src/policy.ts';
+import { field, obj, parseObject, str } from './helpers/json.ts';
 import { runCli } from './helpers/run.ts';
+import { testCa } from './helpers/testca.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'eksfit-webhook-'));
-const openssl = (...args: string[]): void => {
-  const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-};
-openssl(
-  'req',
-  '-x509',
-  '-newkey',
-  'rsa:2048',
-  '-nodes',
-  '-keyout',
-  'ca.key',
-  '-out',
-  'ca.crt',
-  '-days',
-  '1',
-  '-subj',
-  '/CN=eksfit-test-ca',
-);
-writeFileSync(join(dir, 'ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-/** A server certificate signed by the test CA, as `<name>.crt` and `<name>.key`. */
-function leaf(name: string): void {
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    '/CN=localhost',
-  );
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    `${name}.crt`,
-    '-days',
-    '1',
-    '-extfile',
-    'ext',
-  );
-}
-leaf('one');
-leaf('two');
+const ca = testCa('eksfit-webhook-');
+const dir = ca.dir;
+ca.leaf('one');
+ca.leaf('two');
 copyFileSync(join(dir, 'one.crt'), join(dir, 'tls.crt'));
 copyFileSync(join(dir, 'one.key'), join(dir, 'tls.key'));
-const CA = readFileSync(join(dir, 'ca.crt'));
+const CA = ca.caPem;
 
 interface Reply {
   readonly status: number;
@@ -91,7 +41,7 @@ function call(
   return new Promise((done, fail) => {
     const req = request({ host: '127.0.0.1', port, method, path, ca: CA, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
-      const fingerprint = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().fingerprint256;
+      const fingerprint = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), fingerprint }));
     });
@@ -156,13 +106,13 @@ server('GET /healthz, /readyz answer 200', async () => {
 server('POST /mutate answers the AdmissionReview with a JSONPatch and logs one JSON line at debug level', async () => {
   const r = await call(srv.port, 'POST', '/mutate', podReview('uid-7', ISTIO_POD, { dryRun: true }));
   assert.is(r.status, 200);
-  const review = JSON.parse(r.body);
-  assert.is(review.response.uid, 'uid-7');
-  assert.is(review.response.allowed, true);
-  assert.equal(JSON.parse(Buffer.from(review.response.patch, 'base64').toString()), [
+  const response = obj(parseObject(r.body), 'response');
+  assert.is(response.uid, 'uid-7');
+  assert.is(response.allowed, true);
+  assert.equal(JSON.parse(Buffer.from(str(response, 'patch'), 'base64').toString()), [
     { op: 'add', path: '/metadata/annotations', value: { 'eks.tke.cloud.tencent.com/ipvs-udp-timeout': '120s' } },
   ]);
-  const line = logs.map((l) => JSON.parse(l)).find((l) => l.uid === 'uid-7');
+  const line = logs.map((l) => parseObject(l, 'a log line')).find((l) => l.uid === 'uid-7');
   assert.ok(line, 'a log line for the review');
   assert.is(line.outcome, 'patched');
   assert.is(line.dryRun, true);
@@ -172,10 +122,10 @@ server('POST /mutate answers the AdmissionReview with a JSONPatch and logs one J
 server('a Pod it cannot evaluate is allowed unchanged with a warning (HTTP 200)', async () => {
   const r = await call(srv.port, 'POST', '/mutate', podReview('uid-8', 'not a pod'));
   assert.is(r.status, 200);
-  const response = JSON.parse(r.body).response;
+  const response = obj(parseObject(r.body), 'response');
   assert.is(response.allowed, true);
   assert.is(response.patch, undefined);
-  assert.match(response.warnings[0], 'Pod not evaluated');
+  assert.match(str(response, 'warnings', 0), 'Pod not evaluated');
   assert.ok(logs.some((l) => l.includes('"level":"error"') && l.includes('uid-8')));
 });
 
@@ -309,8 +259,11 @@ policy('the policy file is re-read when it changes; an invalid one is logged and
   const s = new WebhookServer(options({ policyFile: file }), readPolicyFile(file));
   await s.start();
   const tcp = async (): Promise<unknown> => {
-    const r = JSON.parse((await call(s.port, 'POST', '/mutate', podReview('u', ISTIO_POD))).body).response;
-    return r.patch ? JSON.parse(Buffer.from(r.patch, 'base64').toString())[0].value : undefined;
+    const r = obj(parseObject((await call(s.port, 'POST', '/mutate', podReview('u', ISTIO_POD))).body), 'response');
+    const patch = field(r, 'patch');
+    return typeof patch === 'string'
+      ? field(JSON.parse(Buffer.from(patch, 'base64').toString()) as unknown, 0, 'value')
+      : undefined;
   };
   try {
     assert.equal(await tcp(), { 'eks.tke.cloud.tencent.com/ipvs-tcp-timeout': '60s' });
@@ -405,13 +358,17 @@ cli('bin/eksfit webhook: SIGTERM stops accepting, finishes the request in flight
     req.write(body.slice(0, 40));
     setTimeout(() => {
       child.kill('SIGTERM');
-      setTimeout(async () => {
+      setTimeout(() => {
         // No new connections once it stops accepting.
-        refused = await call(port, 'GET', '/healthz').then(
-          () => false,
-          (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED',
-        );
-        req.end(body.slice(40));
+        void call(port, 'GET', '/healthz')
+          .then(
+            () => false,
+            (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED',
+          )
+          .then((r) => {
+            refused = r;
+            req.end(body.slice(40));
+          });
       }, 300);
     }, 300);
   });
@@ -419,13 +376,13 @@ cli('bin/eksfit webhook: SIGTERM stops accepting, finishes the request in flight
   const answered = Date.now();
   assert.is(refused, true, 'new connections refused after SIGTERM');
   assert.is(r.status, 200);
-  assert.is(JSON.parse(r.body).response.uid, 'in-flight');
+  assert.is(field(parseObject(r.body), 'response', 'uid'), 'in-flight');
   assert.is(await exited, 0, stderr);
   assert.ok(Date.now() - answered < 5000, 'exits once the request is answered, not after a keep-alive timeout');
   assert.match(stderr, '"msg":"stopped"');
 });
 
-cli.after(() => rmSync(dir, { recursive: true, force: true }));
+cli.after(() => ca.remove());
 server.run();
 policy.run();
 cli.run();
