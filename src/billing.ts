@@ -101,7 +101,8 @@ export function podSpecWasteFindings(pods: readonly PodView[], policy: SizingPol
     // Annotations choose the spec on purpose; only a spec computed from the requests can be waste by accident.
     if (s.spec?.source !== 'requests') return [];
     const w = waste(s, policy.wasteThreshold);
-    if (!w) return [];
+    // Below the smallest spec there is nothing to save: not a finding.
+    if (!w || formatRow(w.billed) === formatRow(rowsOf(s)[0] ?? w.billed)) return [];
     const over = w.over.map((o) => `${o.dimension} ${round(o.ratio)}×`).join(', ');
     return [
       {
@@ -165,12 +166,30 @@ export const sizingFix: Fix = {
           ),
         ],
       };
-    return {
-      annotations: [
-        [SIZING_ANNOTATIONS.cpu, String(s.spec.cpu)],
-        [SIZING_ANNOTATIONS.mem, `${s.spec.memoryGiB}Gi`],
-      ],
-    };
+    const pin: [string, string][] = [
+      [SIZING_ANNOTATIONS.cpu, String(s.spec.cpu)],
+      [SIZING_ANNOTATIONS.mem, `${s.spec.memoryGiB}Gi`],
+    ];
+    // cpu and mem are one value: writing one while the other is kept would make a spec nobody computed.
+    const kept = pin.filter(([k, v]) => w.annotations[k] !== undefined && w.annotations[k] !== v);
+    if (kept.length > 0 && !rule.overwrite)
+      return {
+        results: [
+          result(
+            'info',
+            subject,
+            `sizing pin: not pinned to ${formatRow(s.spec)}, the Pod already has ${kept.map(([k]) => `${k}: ${JSON.stringify(w.annotations[k])}`).join(', ')} (set overwrite: true to replace it)`,
+            {
+              field: {
+                path: keyPath([...w.row.templatePath, 'metadata', 'annotations', (kept[0] as [string, string])[0]]),
+                currentValue: w.annotations[(kept[0] as [string, string])[0]] as string,
+              },
+              tags,
+            },
+          ),
+        ],
+      };
+    return { annotations: pin };
   },
 };
 
