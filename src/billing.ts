@@ -98,8 +98,6 @@ function rowsOf(s: Sizing) {
 export function podSpecWasteFindings(pods: readonly PodView[], policy: SizingPolicy): Finding[] {
   return pods.flatMap((p): Finding[] => {
     const s = sizingOf(p, policy);
-    // Annotations choose the spec on purpose; only a spec computed from the requests can be waste by accident.
-    if (s.spec?.source !== 'requests') return [];
     const w = waste(s, policy.wasteThreshold);
     // Below the smallest spec there is nothing to save: not a finding.
     if (!w || formatRow(w.billed) === formatRow(rowsOf(s)[0] ?? w.billed)) return [];
@@ -110,7 +108,10 @@ export function podSpecWasteFindings(pods: readonly PodView[], policy: SizingPol
         what: `billed as ${formatRow(w.billed)} for ${askedText(s)} asked (${over}, over ${w.threshold}×)`,
         path: keyPath([...p.tp, 'spec', 'containers']),
         currentValue: formatRow(w.billed),
-        advice: `the nearest spec is ${formatRow(w.nearest)}: size the requests to it, or use what you pay for`,
+        advice:
+          s.spec?.source === 'annotations'
+            ? `the nearest spec is ${formatRow(w.nearest)}: annotate that one, or use what you pay for`
+            : `the nearest spec is ${formatRow(w.nearest)}: size the requests to it, or use what you pay for`,
       },
     ];
   });
