@@ -23,7 +23,7 @@ const POLICY = (spec: Obj): Policy =>
 
 const PRICING = { currency: 'USD', cpuCoreSecond: 0.000004976, memoryGiBSecond: 0.000002073, spot: 0.2 };
 
-function problems(spec: Obj): string[] {
+function problems(spec: Obj): readonly string[] {
   try {
     POLICY(spec);
     return [];
@@ -125,7 +125,7 @@ spec:
 `;
 
 bills('one entry per pod-bearing object, in input order, replicas as the quota checks count them', () => {
-  const out = transform([{ path: 'in.yaml', text: INPUT }], { policy: POLICY({}) });
+  const out = transform([{ file: 'in.yaml', text: INPUT }], { policy: POLICY({}) });
   assert.equal(
     out.billing.workloads.map((w) => [
       w.kind,
@@ -151,7 +151,7 @@ bills('one entry per pod-bearing object, in input order, replicas as the quota c
 });
 
 bills('with prices: each cost, the spot factor, the total', () => {
-  const out = transform([{ path: 'in.yaml', text: INPUT }], { policy: POLICY({ sizing: { pricing: PRICING } }) });
+  const out = transform([{ file: 'in.yaml', text: INPUT }], { policy: POLICY({ sizing: { pricing: PRICING } }) });
   const month = 730 * 3600;
   const per = (cpu: number, gib: number): number =>
     (cpu * PRICING.cpuCoreSecond + gib * PRICING.memoryGiBSecond) * month;
@@ -173,7 +173,7 @@ kind: Service
 metadata: {name: s}
 spec: {type: NodePort, ports: [{port: 80}]}
 `;
-  const out = transform([{ path: 'in.yaml', text }], { policy: POLICY({}) });
+  const out = transform([{ file: 'in.yaml', text }], { policy: POLICY({}) });
   assert.equal(out.billing.workloads, []);
   const report = formatReport(out.results, { changed: out.changed, billing: out.billing });
   assert.match(report, /^RESOURCE\s+CHANGED\s+FOUND$/m);
