@@ -122,7 +122,11 @@ function table(results: readonly Result[], billing: Billing | undefined): string
   }
   const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
   const lines = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] as number))).join('  '));
-  if (billing?.total) lines.push('', `Total: ${money(billing.total)} per month (730 hours, the Pods of the table)`);
+  if (billing?.total) {
+    const without = billing.workloads.filter((b) => !b.cost).length;
+    const note = without > 0 ? `; ${without} without a cost: no spec, or no price for their GPU type` : '';
+    lines.push('', `Total: ${money(billing.total)} per month (730 hours, the Pods of the table${note})`);
+  }
   return lines;
 }
 

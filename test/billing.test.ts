@@ -164,7 +164,10 @@ bills('with prices: each cost, the spot factor, the total', () => {
   assert.match(text, /^RESOURCE\s+SPEC\s+COST\/MONTH\s+CHANGED\s+FOUND$/m);
   assert.match(text, /^Deployment\/shop\/web\s+2C4G ×5\s+\d+\.\d\d USD\s+-\s+-$/m, 'every workload has a row');
   assert.match(text, /^Pod\/huge\s+\?\s+-\s+-\s+1 error \(podSpec\)$/m);
-  assert.match(text, `Total: ${cents(total).toFixed(2)} USD per month`);
+  assert.match(
+    text,
+    `Total: ${cents(total).toFixed(2)} USD per month (730 hours, the Pods of the table; 1 without a cost: no spec, or no price for their GPU type)`,
+  );
 });
 
 bills('without workloads the table has no SPEC column', () => {
