@@ -11,10 +11,11 @@
  * checked, but their Pods still count towards the quotas (they still run).
  */
 import { CHECK_IDS, isCheckId, type CheckId } from './checkids.ts';
+import { billWorkloads, type Billing } from './billing.ts';
 import { CHECKS, type CheckInput, type PodCount, type PodView } from './checks.ts';
 import { isSkipped } from './eks.ts';
 import type { KindTable } from './kinds.ts';
-import { keyPath, result, type ResourceRef, type Result } from './results.ts';
+import { describeRef, keyPath, result, type ResourceRef, type Result } from './results.ts';
 import { isObject, stringMap } from './values.ts';
 import type { KObject, Workload } from './workload.ts';
 
@@ -66,6 +67,21 @@ export function runChecks(input: CheckInput, planned: PlannedValues): Result[] {
   }
   found.sort((a, b) => a.at - b.at);
   return found.map((f) => f.r);
+}
+
+/**
+ * What EKS bills every pod-bearing object (skipped ones too: they still run),
+ * as eksfit writes it, with its Pods counted as the quota checks count them.
+ */
+export function sizeWorkloads(input: CheckInput, planned: PlannedValues): Billing {
+  const views = input.workloads.map((w) => viewOf(w, planned.get(w.obj) ?? w.obj.value));
+  return billWorkloads(
+    views,
+    podCounts(views, input),
+    input.policy.sizing,
+    (v) => input.namespaceOf(v.obj),
+    (v) => describeRef(v.obj.subject.ref),
+  );
 }
 
 /**

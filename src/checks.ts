@@ -5,8 +5,9 @@
  * severity, a message that says what to do, and either a function that finds
  * the problem or the module that reports it while planning. audit.ts runs them.
  */
+import { podSpecAnnotationFindings, podSpecFindings, podSpecWasteFindings } from './billing.ts';
 import type { CheckId } from './checkids.ts';
-import { EKLET_TAINT, EKS_ANNOTATIONS, EKS_METRICS_PORT, toleratesEklet } from './eks.ts';
+import { EKLET_TAINT, EKS_ANNOTATIONS, EKS_METRICS_PORT, SIZING_ANNOTATIONS, toleratesEklet } from './eks.ts';
 import type { Policy } from './policy.ts';
 import { describeRef, keyPath, type Severity } from './results.ts';
 import type { ServiceView } from './services.ts';
@@ -250,6 +251,24 @@ export const CHECKS: readonly Check[] = [
         }
         return [];
       }),
+  },
+  {
+    id: 'podSpec',
+    severity: 'error',
+    message: 'EKS creates no Pod that fits no spec of docs/eks.md, Pod sizing',
+    find: ({ pods, input }) => podSpecFindings(pods, input.policy.sizing),
+  },
+  {
+    id: 'podSpecWaste',
+    severity: 'warning',
+    message: 'size the requests to a spec (docs/eks.md, Pod sizing)',
+    find: ({ pods, input }) => podSpecWasteFindings(pods, input.policy.sizing),
+  },
+  {
+    id: 'podSpecAnnotation',
+    severity: 'warning',
+    message: `${SIZING_ANNOTATIONS.cpu} and ${SIZING_ANNOTATIONS.mem} go together, mem in Gi ("4Gi")`,
+    find: ({ pods, input }) => podSpecAnnotationFindings(pods, input.policy.sizing),
   },
   {
     id: 'retainIp',

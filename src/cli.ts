@@ -93,8 +93,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const failed = errors && out.mode === 'stream' && !args.check && !args.diff;
     const text =
       args.format === 'json'
-        ? formatJson(results, out.changed)
-        : formatReport(results, { changed: out.changed, check: args.check, failed });
+        ? formatJson(results, out.changed, out.billing)
+        : formatReport(results, { changed: out.changed, check: args.check, failed, billing: out.billing });
     if (report)
       writeReport(report.path, report.shown, out.policyError ? `eksfit: ${out.policyError.toString()}\n${text}` : text);
 

@@ -11,23 +11,8 @@
  * 457/74015 (Pods schedulable on super nodes).
  */
 
-/** Pod annotation keys that decide a Pod's spec and price. */
-export const SIZING_ANNOTATIONS = {
-  /** Cores, a number without unit: `"2"`, `"0.25"`. Set together with `mem`. */
-  cpu: 'eks.tke.cloud.tencent.com/cpu',
-  /** Memory in Gi: `"4Gi"` (`"4G"` is a parameter error on EKS). Set together with `cpu`. */
-  mem: 'eks.tke.cloud.tencent.com/mem',
-  /** `intel`, `amd`, or a priority list `amd,intel`: the CPU spec table. */
-  cpuType: 'eks.tke.cloud.tencent.com/cpu-type',
-  /** GPU types in order of preference: `"T4,V100"`, `"1/4*T4"`. */
-  gpuType: 'eks.tke.cloud.tencent.com/gpu-type',
-  /** Number of GPU cards (a vGPU counts as one). */
-  gpuCount: 'eks.tke.cloud.tencent.com/gpu-count',
-  /** `"true"`: a spot Pod, charged at the spot factor. */
-  spotPod: 'eks.tke.cloud.tencent.com/spot-pod',
-  /** `"true"`: EKS may move the Pod one CPU tier up when stock is short, billed at the higher spec. */
-  specAutoUpgrade: 'eks.tke.cloud.tencent.com/spec-auto-upgrade',
-} as const;
+/** Pod annotation keys that decide a Pod's spec and price: spelled in eks.ts, the one place for EKS keys. */
+export { SIZING_ANNOTATIONS } from './eks.ts';
 
 /**
  * A CPU spec table: `intel` and `amd` for serverless clusters and pay-as-you-go

@@ -9,6 +9,24 @@ import { isObject, stringMap } from './values.ts';
 
 const PREFIX = 'eks.tke.cloud.tencent.com/';
 
+/** Pod annotation keys that decide a Pod's spec and price (docs/eks.md, Pod sizing). */
+export const SIZING_ANNOTATIONS = {
+  /** Cores, a number without unit: `"2"`, `"0.25"`. Set together with `mem`. */
+  cpu: `${PREFIX}cpu`,
+  /** Memory in Gi: `"4Gi"` (`"4G"` is a parameter error on EKS). Set together with `cpu`. */
+  mem: `${PREFIX}mem`,
+  /** `intel`, `amd`, or a priority list `amd,intel`: the CPU spec table. */
+  cpuType: `${PREFIX}cpu-type`,
+  /** GPU types in order of preference: `"T4,V100"`, `"1/4*T4"`. */
+  gpuType: `${PREFIX}gpu-type`,
+  /** Number of GPU cards (a vGPU counts as one). */
+  gpuCount: `${PREFIX}gpu-count`,
+  /** `"true"`: a spot Pod, charged at the spot factor. */
+  spotPod: `${PREFIX}spot-pod`,
+  /** `"true"`: EKS may move the Pod one CPU tier up when stock is short, billed at the higher spec. */
+  specAutoUpgrade: `${PREFIX}spec-auto-upgrade`,
+} as const;
+
 /** The Pod annotations EKS reads (docs/eks.md, sections 2 to 7). */
 export const EKS_ANNOTATIONS = {
   udpTimeout: `${PREFIX}ipvs-udp-timeout`,
@@ -20,7 +38,7 @@ export const EKS_ANNOTATIONS = {
   securityGroupId: `${PREFIX}security-group-id`,
   dsInjection: `${PREFIX}ds-injection`,
   hostSysctls: `${PREFIX}host-sysctls`,
-  gpuType: `${PREFIX}gpu-type`,
+  gpuType: SIZING_ANNOTATIONS.gpuType,
   retainIp: `${PREFIX}retain-ip`,
 } as const;
 

@@ -9,7 +9,7 @@
  * neither the planner nor transform.ts changes (docs/architecture.md).
  */
 import type { PlannedChange } from './changes.ts';
-import type { Rule } from './policy.ts';
+import type { Rule, SizingPolicy } from './policy.ts';
 import type { Result } from './results.ts';
 import type { ServiceView } from './services.ts';
 import type { KObject, Workload } from './workload.ts';
@@ -17,6 +17,7 @@ import { annotationsFix } from './annotations.ts';
 import { egressFix } from './egress.ts';
 import { portsFix } from './ports.ts';
 import { placementFix } from './placement.ts';
+import { sizingFix } from './billing.ts';
 
 /** What a fix may look at besides the rule. */
 export interface FixContext {
@@ -29,6 +30,8 @@ export interface FixContext {
   readonly namespaceOf: (o: KObject) => string;
   /** Every rule that applies to the workload, in policy order (the preset's first). */
   readonly rules: readonly Rule[];
+  /** The policy's Pod sizing settings (`spec.sizing`). */
+  readonly sizing: SizingPolicy;
   /** What the rules before this one want for a Pod annotation, and which rule wants it. */
   planned(key: string): { readonly value: string; readonly rule: Rule } | undefined;
 }
@@ -47,7 +50,7 @@ export interface FixPlan {
 
 /** One kind of fix. */
 export interface Fix {
-  /** For messages and docs: `annotations`, `egress`, `ports`, `placement`. */
+  /** For messages and docs: `annotations`, `egress`, `ports`, `placement`, `sizing`. */
   readonly name: string;
   /** True when the rule must not apply to this workload at all (no change, not counted as a match). */
   vetoes?(workload: Workload, rule: Rule): boolean;
@@ -58,4 +61,4 @@ export interface Fix {
 }
 
 /** The fixes, in the order they are planned for each rule (and so the order of their edits and results). */
-export const FIXES: readonly Fix[] = [annotationsFix, egressFix, portsFix, placementFix];
+export const FIXES: readonly Fix[] = [annotationsFix, egressFix, portsFix, placementFix, sizingFix];

@@ -6,7 +6,8 @@
  * webhook can plan one Pod (`objectOfValue` in workload.ts) and turn the
  * changes into a JSONPatch.
  */
-import { runChecks, withoutIgnored, type PlannedValues } from './audit.ts';
+import { runChecks, sizeWorkloads, withoutIgnored, type PlannedValues } from './audit.ts';
+import type { Billing } from './billing.ts';
 import { writeAnnotations } from './annotations.ts';
 import { editValue, type PlannedChange } from './changes.ts';
 import { isSkipped, SKIP } from './eks.ts';
@@ -29,6 +30,8 @@ export interface Plan {
   readonly results: readonly Result[];
   /** Each changed object's plain value with every planned change applied. */
   readonly planned: PlannedValues;
+  /** What EKS bills each pod-bearing object, as planned (the reports' spec and cost). */
+  readonly billing: Billing;
 }
 
 /** Decides every change and finding for the objects under the policy. */
@@ -89,8 +92,10 @@ export function planObjects(
   }
   const { unique, conflicts } = deduplicate(changes);
   const planned = plannedValues(unique);
-  results.push(...runChecks({ objects, workloads, services, policy, namespaceOf }, planned));
+  const checkInput = { objects, workloads, services, policy, namespaceOf };
+  results.push(...runChecks(checkInput, planned));
   return {
+    billing: sizeWorkloads(checkInput, planned),
     changes: unique,
     conflicts,
     results: applySeverities(withoutIgnored(results, objects, policy.kinds), policy),
@@ -142,6 +147,7 @@ function planWorkload(
     selecting,
     namespaceOf: env.namespaceOf,
     rules,
+    sizing: env.policy.sizing,
     planned: (key) => wanted.get(key),
   };
   const changes: PlannedChange[] = [];

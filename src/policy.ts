@@ -10,6 +10,7 @@ import { validatePolicyDocument } from './schema.ts';
 import type { CheckId } from './checkids.ts';
 import type { Severity } from './results.ts';
 import { EKS_ANNOTATIONS, EKS_METRICS_PORT, GRPC_TCP_TIMEOUT, ISTIO_UDP_TIMEOUT, MAX_TIMEOUT_SECONDS } from './eks.ts';
+import { DEFAULT_INIT_RULE, DEFAULT_WASTE_THRESHOLD, type InitRule, type Pricing, type TableChoice } from './sizing.ts';
 import { isObject } from './values.ts';
 
 export type { Severity };
@@ -46,6 +47,8 @@ export interface Rule {
   readonly ports?: PortsSpec;
   readonly egress?: { readonly eip?: Readonly<Record<string, unknown>>; readonly claimDeletePolicy?: string };
   readonly placement?: 'superNode' | 'avoidSuperNode';
+  /** Pod sizing: `pin` writes the cpu/mem annotations of the computed spec; `rightsize` only advises. Absent: report only. */
+  readonly sizing?: 'pin' | 'rightsize';
   /** Preset rules only: the Pod must show this trait for the rule to apply. */
   readonly when?: 'istio' | 'grpc' | 'usesAvoidedPort';
 }
@@ -56,6 +59,22 @@ export interface Limits {
   readonly instancesPerSecurityGroup: number;
 }
 
+/** How Pods are sized and priced (`spec.sizing`; sizing.ts). */
+export interface SizingPolicy {
+  readonly initRule: InitRule;
+  readonly table: TableChoice;
+  /** A billed spec more than this many times the ask on a dimension is waste (check podSpecWaste). */
+  readonly wasteThreshold: number;
+  /** The user's prices; absent: no cost is shown (never guessed). */
+  readonly pricing?: Pricing;
+}
+
+export const DEFAULT_SIZING: SizingPolicy = {
+  initRule: DEFAULT_INIT_RULE,
+  table: 'auto',
+  wasteThreshold: DEFAULT_WASTE_THRESHOLD,
+};
+
 /** A validated policy. */
 export interface Policy {
   readonly name: string;
@@ -65,6 +84,7 @@ export interface Policy {
   readonly kinds: KindTable;
   readonly checks: Readonly<Partial<Record<CheckId, CheckSetting>>>;
   readonly limits: Limits;
+  readonly sizing: SizingPolicy;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -108,7 +128,7 @@ export const RECOMMENDED_RULES: readonly Rule[] = [
 
 /** The policy used when none is given: the recommended preset. */
 export function defaultPolicy(): Policy {
-  return build('recommended', 'recommended', [], [], {}, DEFAULT_LIMITS);
+  return build('recommended', 'recommended', [], [], {}, DEFAULT_LIMITS, DEFAULT_SIZING);
 }
 
 function build(
@@ -118,6 +138,7 @@ function build(
   extraKinds: WorkloadKind[],
   checks: Partial<Record<CheckId, CheckSetting>>,
   limits: Limits,
+  sizing: SizingPolicy,
 ): Policy {
   return {
     name,
@@ -126,6 +147,7 @@ function build(
     kinds: new KindTable(extraKinds),
     checks,
     limits,
+    sizing,
   };
 }
 
@@ -171,6 +193,7 @@ export function loadPolicy(value: unknown, source: string): Policy {
       ]),
     ),
     { ...DEFAULT_LIMITS, ...((spec.limits ?? {}) as Partial<Limits>) },
+    { ...DEFAULT_SIZING, ...((spec.sizing ?? {}) as Partial<SizingPolicy>) },
   );
 }
 
@@ -277,6 +300,7 @@ function toRule(r: Record<string, unknown>): Rule {
       : {}),
     ...(r.egress !== undefined ? { egress: r.egress as Rule['egress'] & object } : {}),
     ...(r.placement !== undefined ? { placement: r.placement as Rule['placement'] & string } : {}),
+    ...(r.sizing !== undefined ? { sizing: r.sizing as Rule['sizing'] & string } : {}),
   };
 }
 

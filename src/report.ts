@@ -4,7 +4,9 @@
  * severity (errors, warnings, then the info results split into changes and
  * notes), each under the resource it is about, and a one-line total.
  */
+import type { Billing, WorkloadBill } from './billing.ts';
 import { describeRef, tally, type Result } from './results.ts';
+import { formatRow } from './sizing.ts';
 
 type Group = 'error' | 'warning' | 'change' | 'note';
 
@@ -74,9 +76,27 @@ function foundCell(list: readonly Result[]): string {
   return parts.length > 0 ? parts.join(', ') : '-';
 }
 
-/** The table: one row per resource with a result, in order of first mention. */
-function table(results: readonly Result[]): string[] {
+/** `4C8G`, `8C40G 1×V100`, `?` (no spec known: a podSpec or gpuType finding says why), `4C8G ×3` for 3 Pods. */
+function specCell(b: WorkloadBill | undefined): string {
+  if (!b) return '-';
+  if (!b.podSpec) return '?';
+  return `${formatRow(b.podSpec)}${b.replicas > 1 ? ` ×${b.replicas}` : ''}`;
+}
+
+/** `12.34 USD`. */
+const money = (c: { perMonth: number; currency: string }): string => `${c.perMonth.toFixed(2)} ${c.currency}`;
+
+/**
+ * The table: one row per resource with a result, in order of first mention;
+ * with prices, every pod-bearing object first, in input order (so that the
+ * costs add up to the total). SPEC is the spec EKS bills each Pod of a
+ * workload (and how many Pods); COST/MONTH what all of them cost.
+ */
+function table(results: readonly Result[], billing: Billing | undefined): string[] {
   const byOwner = new Map<string, Result[]>();
+  const bills = new Map<string, WorkloadBill>();
+  for (const b of billing?.workloads ?? []) if (!bills.has(b.ref)) bills.set(b.ref, b);
+  if (billing?.total) for (const ref of bills.keys()) byOwner.set(ref, []);
   for (const r of results) {
     const key = ownerOf(r);
     const list = byOwner.get(key) ?? [];
@@ -84,22 +104,38 @@ function table(results: readonly Result[]): string[] {
     byOwner.set(key, list);
   }
   if (byOwner.size === 0) return [];
-  const rows: [string, string, string][] = [['RESOURCE', 'CHANGED', 'FOUND']];
+  const withSpec = bills.size > 0;
+  const withCost = billing?.total !== undefined;
+  const rows: string[][] = [
+    ['RESOURCE', ...(withSpec ? ['SPEC'] : []), ...(withCost ? ['COST/MONTH'] : []), 'CHANGED', 'FOUND'],
+  ];
   for (const [owner, list] of byOwner) {
     const changed = [...new Set(list.filter(isChange).map((r) => changeLabel(r.field?.path)))];
-    rows.push([owner, changed.length > 0 ? changed.join(', ') : '-', foundCell(list)]);
+    const bill = bills.get(owner);
+    rows.push([
+      owner,
+      ...(withSpec ? [specCell(bill)] : []),
+      ...(withCost ? [bill?.cost ? money(bill.cost) : '-'] : []),
+      changed.length > 0 ? changed.join(', ') : '-',
+      foundCell(list),
+    ]);
   }
-  const w0 = Math.max(...rows.map((r) => r[0].length));
-  const w1 = Math.max(...rows.map((r) => r[1].length));
-  return rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
+  const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
+  const lines = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] as number))).join('  '));
+  if (billing?.total) {
+    const without = billing.workloads.filter((b) => !b.cost).length;
+    const note = without > 0 ? `; ${without} without a cost: no spec, or no price for their GPU type` : '';
+    lines.push('', `Total: ${money(billing.total)} per month (730 hours, the Pods of the table${note})`);
+  }
+  return lines;
 }
 
 /** The report as text; `changed` says whether any document was (or, with `check`, would be) edited. */
 export function formatReport(
   results: readonly Result[],
-  opts: { changed: boolean; check?: boolean; failed?: boolean },
+  opts: { changed: boolean; check?: boolean; failed?: boolean; billing?: Billing },
 ): string {
-  const lines: string[] = table(results);
+  const lines: string[] = table(results, opts.billing);
   for (const group of GROUPS) {
     const list = results.filter((r) => groupOf(r) === group);
     if (list.length === 0) continue;
@@ -143,11 +179,17 @@ export function totalLine(results: readonly Result[], changed: boolean, check: b
 
 /**
  * The findings as JSON for tools: `{changed, summary: {changes, error,
- * warning, info}, results}`, each result in the KRM functions spec's shape.
+ * warning, info, cost?}, workloads, results}`, each result in the KRM
+ * functions spec's shape; `workloads` is one entry per pod-bearing object, in
+ * input order, with the spec EKS bills and, with prices, the monthly cost.
  */
-export function formatJson(results: readonly Result[], changed: boolean): string {
+export function formatJson(results: readonly Result[], changed: boolean, billing?: Billing): string {
   const t = tally(results);
-  return (
-    JSON.stringify({ changed, summary: { changes: results.filter(isChange).length, ...t }, results }, null, 2) + '\n'
-  );
+  const summary = {
+    changes: results.filter(isChange).length,
+    ...t,
+    ...(billing?.total ? { cost: billing.total } : {}),
+  };
+  const workloads = (billing?.workloads ?? []).map(({ ref: _ref, ...w }) => w);
+  return JSON.stringify({ changed, summary, workloads, results }, null, 2) + '\n';
 }

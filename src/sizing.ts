@@ -1,7 +1,7 @@
 /**
  * Pod sizing: the spec (cores x GiB, plus GPUs) EKS allocates and bills for a
  * Pod, computed from its annotations or its containers' requests and limits
- * (eks-domain.md section 8; docs/eks-sizing.md states the rule), how far that
+ * (eks-domain.md section 8; docs/eks.md, Pod sizing, states the rule), how far that
  * spec exceeds what the containers ask for, and what it costs at the user's
  * prices.
  *

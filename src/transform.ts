@@ -10,6 +10,7 @@
  *
  * and returns the whole output at once (never a part of it).
  */
+import type { Billing } from './billing.ts';
 import { ConfigError } from './errors.ts';
 import { readInput, type Input, type Source } from './input.ts';
 import { planObjects } from './plan.ts';
@@ -42,6 +43,8 @@ export interface TransformOutput {
   readonly results: readonly Result[];
   /** True when at least one document changed. */
   readonly changed: boolean;
+  /** What EKS bills each pod-bearing object (none when the functionConfig is invalid). */
+  readonly billing: Billing;
   /** The input as one stream (files joined as in `output`), for diffs; built when read. */
   readonly input: string;
   /** The functionConfig was an invalid policy (KRM mode): output carries error results. */
@@ -61,7 +64,7 @@ export function transform(sources: readonly Source[], options: TransformOptions 
     const problems = chosen.problems.map((p) => result('error', undefined, `invalid functionConfig: ${p}`));
     const errors = [result('error', undefined, chosen.message), ...problems];
     const rendered = render(input, { changes: [], findings: errors }, { verify, strict: false });
-    return outputOf(input, mode, rendered, chosen);
+    return outputOf(input, mode, rendered, { workloads: [] }, chosen);
   }
   const plan = planObjects(input.objects, chosen, options.namespace ? { namespace: options.namespace } : {});
   const rendered = render(
@@ -69,7 +72,7 @@ export function transform(sources: readonly Source[], options: TransformOptions 
     { changes: plan.changes, conflicts: plan.conflicts, findings: plan.results, planned: plan.planned },
     { verify, strict: options.strict ?? false },
   );
-  return outputOf(input, mode, rendered);
+  return outputOf(input, mode, rendered, plan.billing);
 }
 
 /** The output, with the joined input built only when a caller reads it (`--diff`). */
@@ -77,12 +80,14 @@ function outputOf(
   input: Input,
   mode: TransformOutput['mode'],
   rendered: { output: string; results: readonly Result[]; changed: boolean },
+  billing: Billing,
   policyError?: ConfigError,
 ): TransformOutput {
   let joined: string | undefined;
   return {
     mode,
     ...rendered,
+    billing,
     ...(policyError ? { policyError } : {}),
     get input(): string {
       joined ??= joinFiles(

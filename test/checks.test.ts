@@ -69,8 +69,9 @@ table('every row says what to do and either finds or names its emitter', () => {
   }
 });
 
-table('eipConflict is an error by default, the rest warnings', () => {
-  for (const c of CHECKS) assert.is(c.severity, c.id === 'eipConflict' ? 'error' : 'warning', c.id);
+table('eipConflict and podSpec are errors by default, the rest warnings', () => {
+  for (const c of CHECKS)
+    assert.is(c.severity, c.id === 'eipConflict' || c.id === 'podSpec' ? 'error' : 'warning', c.id);
 });
 
 const run = suite('runChecks');

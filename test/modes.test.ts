@@ -31,7 +31,7 @@ check('examples/cli: changes and a warning to report, exit 1, the manifests are 
   assert.is(out.stderr, '');
   assert.match(
     out.stdout,
-    /^RESOURCE +CHANGED +FOUND\nDeployment\/shop\/payments +ipvs-udp-timeout, ipvs-tcp-timeout, metrics-port +1 warning \(metricsScrape\)\n/,
+    /^RESOURCE +SPEC +CHANGED +FOUND\nDeployment\/shop\/payments +1C2G ×3 +ipvs-udp-timeout, ipvs-tcp-timeout, metrics-port +1 warning \(metricsScrape\)\n/,
   );
   assert.ok(out.stdout.endsWith('eksfit: would change; 3 changes, 1 warning, 0 errors\n'));
   assert.not.match(out.stdout, /apiVersion:/);

@@ -787,8 +787,13 @@ noCost(
 );
 cost.run();
 
-const doc = suite('docs/eks-sizing.md');
-const docText = readFileSync(new URL('../docs/eks-sizing.md', import.meta.url), 'utf8');
+const doc = suite('docs/eks.md, Pod sizing');
+const eksDoc = readFileSync(new URL('../docs/eks.md', import.meta.url), 'utf8');
+/** The "Pod sizing" section of docs/eks.md, up to the next top-level section. */
+const docText = eksDoc.slice(
+  eksDoc.indexOf('\n## Pod sizing'),
+  eksDoc.indexOf('\n## ', eksDoc.indexOf('\n## Pod sizing') + 1),
+);
 /** The rows of the markdown table whose header starts with `header`, as cells. */
 function markdownTable(header: string): string[][] {
   const lines = docText.split('\n');
