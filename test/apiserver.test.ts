@@ -65,6 +65,13 @@ const NOT_APPLIED: Record<string, string> = {
   'mode-check-warning': 'a --check report, not manifests',
   'mode-diff': 'a unified diff, not manifests',
   'mode-diff-nochange': 'a unified diff, not manifests',
+  'check-podspec': 'a --check report, not manifests',
+  'check-podspecannotation': 'a --check report, not manifests',
+  'check-podspecwaste': 'a --check report, not manifests',
+  'sizing-json': 'a --check --format json report, not manifests',
+  'sizing-json-prices': 'a --check --format json report, not manifests',
+  'sizing-report': 'a --check report, not manifests',
+  'sizing-report-prices': 'a --check report, not manifests',
 };
 
 /**
@@ -97,6 +104,8 @@ const MINIMAL: readonly string[] = [
   'fix-placement-no-spec',
   'fix-placement-supernode',
   'fix-placement-supernode-daemonset',
+  'fix-sizing-pin',
+  'fix-sizing-rightsize',
   'kinds-all',
   'krm-configmap-config',
   'krm-configmap-invalid',
