@@ -10,7 +10,7 @@
 import type { Change } from './changes.ts';
 import { REMAP_PORT_FROM } from './eks.ts';
 import type { PortsSpec, Rule } from './policy.ts';
-import { describeUse, firstFree, isPortAnnotation, type PortPlan, type PortUse } from './ports.ts';
+import { describeUse, firstFree, isPortAnnotation, isPortField, type PortPlan, type PortUse } from './ports.ts';
 import { keyPath, result, type Result } from './results.ts';
 import { selects, type ServiceView } from './services.ts';
 import { isObject, stringMap } from './values.ts';
@@ -83,7 +83,7 @@ export function planRemap(
       });
     };
     const here = bad.filter((b) => b.port === old);
-    for (const u of here)
+    for (const u of here.filter(isPortField))
       scalar(
         w.obj,
         [...tp, ...u.path],

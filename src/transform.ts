@@ -11,7 +11,7 @@
  * and returns the whole output at once (never a part of it).
  */
 import { ConfigError } from './errors.ts';
-import { readInput, type Input, type Source } from './input.ts';
+import { readInput, unreadConfigMaps, type Input, type Source } from './input.ts';
 import { planObjects } from './plan.ts';
 import { defaultPolicy, loadPolicy, type Policy } from './policy.ts';
 import { joinFiles, render } from './render.ts';
@@ -63,7 +63,10 @@ export function transform(sources: readonly Source[], options: TransformOptions 
     const rendered = render(input, { changes: [], findings: errors }, { verify, strict: false });
     return outputOf(input, mode, rendered, chosen);
   }
-  const plan = planObjects(input.objects, chosen, options.namespace ? { namespace: options.namespace } : {});
+  const plan = planObjects(input.objects, chosen, {
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    configMaps: unreadConfigMaps(input, options.namespace ?? 'default'),
+  });
   const rendered = render(
     input,
     { changes: plan.changes, conflicts: plan.conflicts, findings: plan.results, planned: plan.planned },
