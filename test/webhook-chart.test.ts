@@ -228,7 +228,7 @@ for (const [tool, name] of [
       const policy = loadPolicy(parseAllDocuments(cm.data['policy.yaml'])[0]?.toJS(), 'docs example');
       assert.equal(
         policy.rules.filter((r) => !r.preset).map((r) => r.name),
-        ['grpc-behind-services', 'crawler-eip'],
+        ['grpc-clients', 'crawler-eip'],
       );
       const hook = (objs.find((o) => o?.kind === 'MutatingWebhookConfiguration') as Obj).webhooks[0];
       assert.ok(hook.namespaceSelector.matchExpressions[0].values.includes('istio-system'));
