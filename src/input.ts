@@ -51,11 +51,10 @@ export function unreadConfigMaps(
   input: Input,
   namespace: string,
 ): (ns: string, name: string) => Readonly<Record<string, string>> | undefined {
-  const unread = input.docs.filter(
-    (d) => d.parsed === undefined && /^kind:[ \t]*["']?ConfigMap\b/m.test(d.segment.text),
-  );
+  let unread: InputDoc[] | undefined; // found on the first question: most runs never ask
   const read = new Map<InputDoc, Record<string, unknown> | null>();
   return (ns, name) => {
+    unread ??= input.docs.filter((d) => d.parsed === undefined && /^kind:[ \t]*["']?ConfigMap\b/m.test(d.segment.text));
     for (const d of unread) {
       if (!d.segment.text.includes(name)) continue;
       let value = read.get(d);

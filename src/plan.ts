@@ -83,14 +83,23 @@ export function planObjects(
   const index = new ServiceIndex(services, namespaceOf);
   const more = options.configMaps;
   const configMaps: ConfigMapLookup = (ns, name) => configMapObjects.get(`${ns}/${name}`) ?? more?.(ns, name);
-  const grpc = new GrpcServices(services, workloads, namespaceOf);
+  // Which Services select which workloads: once, by the index, for both the gRPC Services and the fixes.
+  const selecting = new Map(workloads.map((w) => [w, index.selecting(w)] as const));
+  const selectedBy = new Map<ServiceView, Workload[]>();
+  for (const [w, svcs] of selecting)
+    for (const svc of svcs) {
+      const list = selectedBy.get(svc);
+      if (list) list.push(w);
+      else selectedBy.set(svc, [w]);
+    }
+  const grpc = new GrpcServices(services, workloads, namespaceOf, selectedBy);
   const env: Environment = { policy, namespaces, namespaceOf, fixes: options.fixes ?? FIXES, grpc, configMaps };
   for (const w of workloads) {
     if (isSkipped(w)) {
       results.push(result('info', w.obj.subject, `skipped: labelled or annotated ${SKIP}: "true"`));
       continue;
     }
-    const planned = planWorkload(w, index.selecting(w), env);
+    const planned = planWorkload(w, selecting.get(w) ?? [], env);
     for (const r of planned.rules) hits.add(r);
     changes.push(...planned.changes);
     results.push(...planned.results);

@@ -80,13 +80,15 @@ interface GrpcService {
 export class GrpcServices {
   private readonly byName = new Map<string, GrpcService>();
 
+  /** `selectedBy`: the workloads each Service selects (plan.ts has them from its ServiceIndex); by default found here. */
   constructor(
     services: readonly ServiceView[],
     workloads: readonly Workload[],
     private readonly namespaceOf: (o: KObject) => string,
+    selectedBy?: ReadonlyMap<ServiceView, readonly Workload[]>,
   ) {
     for (const svc of services) {
-      const targets = workloads.filter((w) => selects(svc, w, namespaceOf));
+      const targets = selectedBy ? (selectedBy.get(svc) ?? []) : workloads.filter((w) => selects(svc, w, namespaceOf));
       const grpcPorts = new Set<number>();
       for (const p of svc.ports) {
         if (p.port === undefined) continue;
