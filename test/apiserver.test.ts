@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { stream as streamArb } from './helpers/arbitraries.ts';
+import { stream as streamArb } from './helpers/streams.ts';
 import {
   CONTROL_PLANE_TOOLS,
   CONTROL_PLANE_TOOL_NAMES,
