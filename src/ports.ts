@@ -66,8 +66,13 @@ export function portUses(w: Workload, selecting: readonly ServiceView[] = []): P
       list.forEach((arg, i) => {
         if (typeof arg !== 'string') return;
         const next = list[i + 1];
-        for (const port of boundPorts(arg, typeof next === 'string' ? next : undefined))
+        const own = boundPorts(arg);
+        for (const port of own)
           uses.push({ port, what: 'listen', path: ['spec', c.list, c.index, field, i], container: c });
+        // `-p 9100` as two arguments: the use is where the number is.
+        for (const port of boundPorts(arg, typeof next === 'string' ? next : undefined))
+          if (!own.includes(port))
+            uses.push({ port, what: 'listen', path: ['spec', c.list, c.index, field, i + 1], container: c });
       });
     }
     const base = ['spec', c.list, c.index] as const;
