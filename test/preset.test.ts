@@ -9,10 +9,12 @@ import * as assert from 'uvu/assert';
 import { foldDaemonSets } from '../src/audit.ts';
 import { isNodeAgentPath } from '../src/eks.ts';
 import { KindTable } from '../src/kinds.ts';
+import { loadPolicy } from '../src/policy.ts';
 import { boundPorts } from '../src/ports.ts';
 import { grpcClientReason, GrpcServices, istioReason, isIstioGateway } from '../src/preset.ts';
 import { result, type Result } from '../src/results.ts';
 import { serviceOf, type ServiceView } from '../src/services.ts';
+import { transform } from '../src/transform.ts';
 import { objectOfValue, workloadOf, type KObject, type Workload } from '../src/workload.ts';
 
 const nsOf = (o: KObject): string => o.namespace ?? 'default';
@@ -237,6 +239,26 @@ data('isNodeAgentPath', () => {
     assert.ok(isNodeAgentPath(p), p);
   for (const p of ['/data', '/var/lib/mysql', '/procfs', '/var/logs', '/srv/log']) assert.not.ok(isNodeAgentPath(p), p);
 });
+
+data(
+  'remap moves an argument that binds the port in another container than the probe: a second run changes nothing',
+  () => {
+    const text =
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  initContainers:\n  - name: app\n    args:\n    - --port=9100\n  containers:\n  - name: app\n    livenessProbe:\n      httpGet:\n        port: 9100\n';
+    const policy = loadPolicy(
+      {
+        apiVersion: 'eksfit.dev/v1alpha1',
+        kind: 'EksFitPolicy',
+        spec: { rules: [{ name: 'r', ports: { strategy: 'remap' } }] },
+      },
+      'test',
+    );
+    const once = transform([{ file: 'a.yaml', text }], { policy }).output;
+    assert.match(once, '--port=9101');
+    assert.match(once, 'port: 9101');
+    assert.is(transform([{ file: 'a.yaml', text: once }], { policy }).output, once);
+  },
+);
 
 const fold = suite('foldDaemonSets');
 
