@@ -5,7 +5,8 @@
 // Helm-like output: every document starts with a `# Source:` comment and is
 // separated by `---`. Per 10 documents: 3 ConfigMaps, 3 Deployments,
 // 3 Services, 1 CronJob. Deployments mostly expose containerPort 9100 with
-// httpGet/tcpSocket probes; some serve gRPC (port 50051, named grpc) and some
+// httpGet/tcpSocket probes; some serve gRPC (port 50051, named grpc; these also export
+// OpenTelemetry over gRPC, so the preset sees gRPC clients) and some
 // carry the istio sidecar label. ConfigMaps hold block scalars (|, |-, >-)
 // with comments, including an embedded YAML file whose indented `---` lines
 // must not be taken for document separators. No Math.random: a seeded PRNG
@@ -177,7 +178,7 @@ ${a.grpc ? '            - name: grpc\n              containerPort: 50051\n      
                   fieldPath: metadata.namespace
             - name: LOG_FORMAT
               value: json
-            - name: METRICS_ADDR
+${a.grpc ? '            - name: OTEL_EXPORTER_OTLP_PROTOCOL\n              value: grpc\n' : ''}            - name: METRICS_ADDR
               value: ":${metricsPort}"
           livenessProbe:
             httpGet:

@@ -24,7 +24,14 @@ export const annotationsFix: Fix = {
 };
 
 /** The Pod annotations the rules want, by key, with the rule that wants each (the last one to ask). */
-export type WantedAnnotations = ReadonlyMap<string, { readonly value: string; readonly rule: Rule }>;
+export type WantedAnnotations = ReadonlyMap<
+  string,
+  {
+    readonly value: string;
+    readonly rule: Rule;
+    /** Why the rule applies (a trait of the Pod). */ readonly because?: string;
+  }
+>;
 
 /**
  * The edit that writes the wanted annotations into the Pod template (undefined
@@ -39,7 +46,7 @@ export function writeAnnotations(
   const entries: [string, string][] = [];
   const entryResults: Result[] = [];
   const notes: Result[] = [];
-  for (const [key, { value, rule }] of wanted) {
+  for (const [key, { value, rule, because }] of wanted) {
     const cur = w.annotations[key];
     if (cur === value) continue;
     const path = keyPath([...annPath, key]);
@@ -51,7 +58,7 @@ export function writeAnnotations(
         result(
           'info',
           subject,
-          `${cur === undefined ? 'set' : 'replaced'} Pod annotation ${key}: ${JSON.stringify(value)}`,
+          `${cur === undefined ? 'set' : 'replaced'} Pod annotation ${key}: ${JSON.stringify(value)}${because ? ` because it ${because}` : ''}`,
           {
             field: { path, ...current, proposedValue: value },
             tags,

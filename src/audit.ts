@@ -69,6 +69,43 @@ export function runChecks(input: CheckInput, planned: PlannedValues): Result[] {
   return found.map((f) => f.r);
 }
 
+/** Findings on a DaemonSet that add nothing once it is known not to run on super nodes. */
+const FOLDED: ReadonlySet<CheckId> = new Set(['hostPath', 'hostPort', 'hostNetwork', 'metricsScrape']);
+
+/**
+ * One finding per DaemonSet that will not run on super nodes: its hostPath,
+ * hostPort, hostNetwork and metricsScrape findings are folded into its
+ * `daemonSet` result (the message lists them) instead of standing alone.
+ * Runs after severities: a `daemonSet` check turned off folds nothing.
+ */
+export function foldDaemonSets(results: readonly Result[]): Result[] {
+  const heads = new Map<ResourceRef, number>();
+  results.forEach((r, i) => {
+    if (r.tags?.check === 'daemonSet' && r.resourceRef) heads.set(r.resourceRef, i);
+  });
+  if (heads.size === 0) return [...results];
+  const folded = new Map<number, Result[]>();
+  const out: (Result | undefined)[] = [...results];
+  results.forEach((r, i) => {
+    const head = r.resourceRef ? heads.get(r.resourceRef) : undefined;
+    if (head === undefined || !r.tags?.check || !FOLDED.has(r.tags.check)) return;
+    folded.set(head, [...(folded.get(head) ?? []), r]);
+    out[i] = undefined;
+  });
+  for (const [i, rs] of folded) {
+    const head = results[i] as Result;
+    const rank = { info: 0, warning: 1, error: 2 } as const;
+    const severity = rs.reduce((s, r) => (rank[r.severity] > rank[s] ? r.severity : s), head.severity);
+    const listed = rs.map((r) => `${r.tags?.check}: ${r.message.split(': ')[0]}`).join('; ');
+    out[i] = {
+      ...head,
+      severity,
+      message: `${head.message} (also found, moot while it does not run there: ${listed})`,
+    };
+  }
+  return out.filter((r): r is Result => r !== undefined);
+}
+
 /**
  * What EKS bills every pod-bearing object (skipped ones too: they still run),
  * as eksfit writes it, with its Pods counted as the quota checks count them.

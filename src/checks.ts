@@ -7,7 +7,15 @@
  */
 import { podSpecAnnotationFindings, podSpecFindings, podSpecWasteFindings } from './billing.ts';
 import type { CheckId } from './checkids.ts';
-import { EKLET_TAINT, EKS_ANNOTATIONS, EKS_METRICS_PORT, SIZING_ANNOTATIONS, toleratesEklet } from './eks.ts';
+import {
+  EKLET_TAINT,
+  EKS_ANNOTATIONS,
+  EKS_METRICS_PORT,
+  IGNORED_ANTI_AFFINITY_KEYS,
+  SIZING_ANNOTATIONS,
+  isNodeAgentPath,
+  toleratesEklet,
+} from './eks.ts';
 import type { Policy } from './policy.ts';
 import { describeRef, keyPath, type Severity } from './results.ts';
 import type { ServiceView } from './services.ts';
@@ -165,6 +173,7 @@ export const CHECKS: readonly Check[] = [
               what: `hostPath volume ${JSON.stringify(String(v.name ?? i))}${path ? ` (${path})` : ''}`,
               path: keyPath([...p.tp, 'spec', 'volumes', i, 'hostPath']),
               ...(path ? { currentValue: path } : {}),
+              ...(isNodeAgentPath(path) ? { advice: NODE_AGENT_ADVICE } : {}),
             },
           ];
         }),
@@ -314,25 +323,27 @@ export const CHECKS: readonly Check[] = [
     id: 'podAntiAffinity',
     severity: 'warning',
     message:
-      'EKS ignores it: every Pod already runs in its own VM; remove it, or make it preferredDuringSchedulingIgnoredDuringExecution, so that the manifest says what happens',
+      "EKS ignores it: every Pod on a super node shares that node's hostname label, and each Pod runs in its own VM anyway; spread by zone (topology.kubernetes.io/zone) if that is what you need, or make it preferredDuringSchedulingIgnoredDuringExecution, so that the manifest says what happens",
     find: ({ pods }) =>
       pods.flatMap((p): Finding[] => {
         const aff = isObject(p.spec.affinity) ? p.spec.affinity : {};
         const anti = isObject(aff.podAntiAffinity) ? aff.podAntiAffinity : {};
         const req = anti.requiredDuringSchedulingIgnoredDuringExecution;
         if (!Array.isArray(req) || req.length === 0) return [];
+        // Only the node name is ignored: zone and other topology keys work as usual.
         const keys = [
           ...new Set(
             req
               .filter(isObject)
               .map((t) => String(t.topologyKey ?? ''))
-              .filter(Boolean),
+              .filter((k) => IGNORED_ANTI_AFFINITY_KEYS.includes(k)),
           ),
         ];
+        if (keys.length === 0) return [];
         return [
           {
             obj: p.obj,
-            what: `required Pod anti-affinity${keys.length ? ` (topologyKey ${keys.join(', ')})` : ''}`,
+            what: `required Pod anti-affinity on topologyKey ${keys.join(', ')}`,
             path: keyPath([
               ...p.tp,
               'spec',
@@ -448,6 +459,10 @@ export const CHECKS: readonly Check[] = [
 ];
 
 const DEFAULT_GROUP = '';
+
+/** hostPath advice for a node agent's path (NODE_AGENT_PATHS). */
+const NODE_AGENT_ADVICE =
+  "a node agent's path: on EKS the Pod's VM is its host, so the agent sees its own Pod only, never a node; run what it collects another way (a sidecar in the Pods it watches, or EKS's own metrics and log collection)";
 const FIGURES_SHOWN = 5;
 
 /** `Deployment/a 120, StatefulSet/b 100, and 3 more`, largest first. */

@@ -59,6 +59,63 @@ export const METRICS_PORT_FROM = 9110;
 export const REMAP_PORT_FROM = 9101;
 /** The customary gRPC port: a Pod or Service using it is taken to serve gRPC. */
 export const GRPC_PORT = 50051;
+/** OTLP over gRPC (OpenTelemetry's default collector port). */
+export const OTLP_GRPC_PORT = 4317;
+/** Ports that say gRPC by themselves: a container port, or a Service's (target) port, with one of these numbers serves gRPC. */
+export const GRPC_PORTS: readonly number[] = [GRPC_PORT, OTLP_GRPC_PORT];
+/** `appProtocol` values that say gRPC (Kubernetes' own name for HTTP/2 without TLS is `kubernetes.io/h2c`). */
+export const GRPC_APP_PROTOCOLS: readonly string[] = ['grpc', 'kubernetes.io/h2c'];
+
+/**
+ * Client signals that need no Service in the input: environment variables of
+ * well-known libraries that make the Pod open long-lived gRPC connections
+ * (docs/eks.md, section 3). `port`: the variable's value names this port (in a
+ * URL or `host:port`); `value`: the variable equals this value (case-insensitive).
+ */
+export const GRPC_CLIENT_ENV: readonly { readonly name: string; readonly port?: number; readonly value?: string }[] = [
+  { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', port: OTLP_GRPC_PORT },
+  { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', port: OTLP_GRPC_PORT },
+  { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'grpc' },
+];
+
+/** The label Istio's revision-based injection selects on (on a Pod template or its Namespace). */
+export const ISTIO_REV = 'istio.io/rev';
+
+/**
+ * The only Pod anti-affinity topology key EKS ignores: every Pod on a super
+ * node shares that node's hostname label (docs/eks.md, section 7).
+ */
+export const IGNORED_ANTI_AFFINITY_KEYS: readonly string[] = ['kubernetes.io/hostname'];
+
+/**
+ * hostPath paths (and everything below them) that node agents mount to watch
+ * the node: on EKS the Pod's VM is its host, so such an agent sees its own Pod
+ * only (docs/eks.md, section 7).
+ */
+export const NODE_AGENT_PATHS: readonly string[] = [
+  '/',
+  '/proc',
+  '/sys',
+  '/dev',
+  '/boot',
+  '/var/log',
+  '/var/lib/docker',
+  '/var/lib/containerd',
+  '/var/lib/kubelet',
+  '/run/containerd',
+  '/var/run/containerd',
+  '/run/docker.sock',
+  '/var/run/docker.sock',
+  '/run/crio',
+  '/var/run/crio',
+  '/etc/kubernetes',
+];
+
+/** True when a hostPath path is a node agent's (see NODE_AGENT_PATHS). */
+export function isNodeAgentPath(path: string): boolean {
+  const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  return NODE_AGENT_PATHS.some((a) => p === a || (a !== '/' && p.startsWith(`${a}/`)));
+}
 
 /** The ipvs timeouts of the recommended preset (docs/eks.md, section 3). */
 export const ISTIO_UDP_TIMEOUT = '120s';

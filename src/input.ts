@@ -8,7 +8,7 @@ import { isMap, isSeq, type Node, type YAMLMap } from 'yaml';
 import { checkSyntax, parseSegment, positionOf, splitSegments, type ParsedSegment, type Segment } from './documents.ts';
 import { InputError } from './errors.ts';
 import type { KindTable } from './kinds.ts';
-import { MAX_ALIAS_COUNT } from './values.ts';
+import { isObject, MAX_ALIAS_COUNT, stringMap } from './values.ts';
 import { objectOf, type KObject } from './workload.ts';
 
 /** One input file's text. */
@@ -38,6 +38,54 @@ export interface Input {
   readonly objects: readonly KObject[];
   /** The ResourceList's functionConfig as a plain value; undefined when there is none. */
   functionConfig(): unknown;
+}
+
+/**
+ * The data of the ConfigMaps of the input that were passed through as text
+ * (input.ts does not read them: they are many and can be large), read only when
+ * a Pod asks for one: the preset looks for gRPC Services named in a ConfigMap
+ * a Pod mounts or takes `envFrom`. A document is read once, and only when its
+ * text holds the name asked for. Objects without a namespace are in `namespace`.
+ */
+export function unreadConfigMaps(
+  input: Input,
+  namespace: string,
+): (ns: string, name: string) => Readonly<Record<string, string>> | undefined {
+  let unread: InputDoc[] | undefined; // found on the first question: most runs never ask
+  const read = new Map<InputDoc, Record<string, unknown> | null>();
+  return (ns, name) => {
+    unread ??= input.docs.filter((d) => d.parsed === undefined && /^kind:[ \t]*["']?ConfigMap\b/m.test(d.segment.text));
+    for (const d of unread) {
+      if (!d.segment.text.includes(name)) continue;
+      let value = read.get(d);
+      if (value === undefined) {
+        let v: unknown;
+        try {
+          v = parseSegment(d.segment).doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+        } catch {
+          v = undefined; // its syntax was checked; a value it cannot give (too many aliases) names nothing
+        }
+        value = isObject(v) ? v : null;
+        read.set(d, value);
+      }
+      if (!value) continue;
+      const md = isObject(value.metadata) ? value.metadata : {};
+      const own = md.namespace === undefined || md.namespace === null ? namespace : String(md.namespace);
+      if (value.kind !== 'ConfigMap' || own !== ns) continue;
+      if (String(md.name) === name || previousNames(md).includes(name)) return stringMap(value.data);
+    }
+    return undefined;
+  };
+}
+
+/**
+ * The names kustomize gave an object before its name transformers ran
+ * (`internal.config.kubernetes.io/previousNames`): a legacy exec plugin sees
+ * `namePrefix` applied to the ConfigMap, but not yet to the references to it.
+ */
+export function previousNames(metadata: Record<string, unknown>): string[] {
+  const v = stringMap(metadata.annotations)['internal.config.kubernetes.io/previousNames'];
+  return v === undefined ? [] : v.split(',').map((n) => n.trim());
 }
 
 /** Splits, reads and classifies the sources. Throws InputError. */

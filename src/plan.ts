@@ -6,14 +6,15 @@
  * webhook can plan one Pod (`objectOfValue` in workload.ts) and turn the
  * changes into a JSONPatch.
  */
-import { runChecks, sizeWorkloads, withoutIgnored, type PlannedValues } from './audit.ts';
+import { foldDaemonSets, runChecks, sizeWorkloads, withoutIgnored, type PlannedValues } from './audit.ts';
 import type { Billing } from './billing.ts';
 import { writeAnnotations } from './annotations.ts';
 import { editValue, type PlannedChange } from './changes.ts';
+import { previousNames } from './input.ts';
 import { isSkipped, SKIP } from './eks.ts';
 import { FIXES, type Fix, type FixContext } from './fix.ts';
 import type { Policy, Rule } from './policy.ts';
-import { hasIstioSidecar, servesGrpc, type NamespaceLabels } from './preset.ts';
+import { grpcClientReason, GrpcServices, istioReason, type ConfigMapLookup, type NamespaceLabels } from './preset.ts';
 import { keyPath, result, type Result } from './results.ts';
 import { selectorMatches, isEmptySelector } from './selector.ts';
 import { serviceOf, ServiceIndex, type ServiceView } from './services.ts';
@@ -38,11 +39,17 @@ export interface Plan {
 export function planObjects(
   objects: readonly KObject[],
   policy: Policy,
-  options: { namespace?: string; fixes?: readonly Fix[] } = {},
+  options: {
+    namespace?: string;
+    fixes?: readonly Fix[];
+    /** ConfigMaps of the input that are not among `objects` (input.ts passes them through as text). */
+    configMaps?: ConfigMapLookup;
+  } = {},
 ): Plan {
   const defaultNamespace = options.namespace ?? 'default';
   const namespaceOf = (o: KObject): string => o.namespace ?? defaultNamespace;
   const namespaces = new Map<string, Record<string, string>>();
+  const configMapObjects = new Map<string, Record<string, string>>();
   const services: ServiceView[] = [];
   const workloads: Workload[] = [];
   const results: Result[] = [];
@@ -52,6 +59,13 @@ export function planObjects(
     if (obj.kind === 'Namespace' && obj.apiVersion === 'v1') {
       const md = isObject(obj.value.metadata) ? obj.value.metadata : {};
       namespaces.set(obj.name, stringMap(md.labels));
+      continue;
+    }
+    if (obj.kind === 'ConfigMap' && obj.apiVersion === 'v1') {
+      const md = isObject(obj.value.metadata) ? obj.value.metadata : {};
+      for (const name of [obj.name, ...previousNames(md)])
+        if (!configMapObjects.has(`${namespaceOf(obj)}/${name}`))
+          configMapObjects.set(`${namespaceOf(obj)}/${name}`, stringMap(obj.value.data));
       continue;
     }
     const svc = serviceOf(obj);
@@ -70,13 +84,25 @@ export function planObjects(
 
   const hits = new Set<Rule>();
   const index = new ServiceIndex(services, namespaceOf);
-  const env: Environment = { policy, namespaces, namespaceOf, fixes: options.fixes ?? FIXES };
+  const more = options.configMaps;
+  const configMaps: ConfigMapLookup = (ns, name) => configMapObjects.get(`${ns}/${name}`) ?? more?.(ns, name);
+  // Which Services select which workloads: once, by the index, for both the gRPC Services and the fixes.
+  const selecting = new Map(workloads.map((w) => [w, index.selecting(w)] as const));
+  const selectedBy = new Map<ServiceView, Workload[]>();
+  for (const [w, svcs] of selecting)
+    for (const svc of svcs) {
+      const list = selectedBy.get(svc);
+      if (list) list.push(w);
+      else selectedBy.set(svc, [w]);
+    }
+  const grpc = new GrpcServices(services, workloads, namespaceOf, selectedBy);
+  const env: Environment = { policy, namespaces, namespaceOf, fixes: options.fixes ?? FIXES, grpc, configMaps };
   for (const w of workloads) {
     if (isSkipped(w)) {
       results.push(result('info', w.obj.subject, `skipped: labelled or annotated ${SKIP}: "true"`));
       continue;
     }
-    const planned = planWorkload(w, index.selecting(w), env);
+    const planned = planWorkload(w, selecting.get(w) ?? [], env);
     for (const r of planned.rules) hits.add(r);
     changes.push(...planned.changes);
     results.push(...planned.results);
@@ -90,6 +116,8 @@ export function planObjects(
       );
     }
   }
+  const note = options.namespace === undefined ? namespaceNote(policy, workloads, services) : undefined;
+  if (note) results.push(note);
   const { unique, conflicts } = deduplicate(changes);
   const planned = plannedValues(unique);
   const checkInput = { objects, workloads, services, policy, namespaceOf };
@@ -98,7 +126,7 @@ export function planObjects(
     billing: sizeWorkloads(checkInput, planned),
     changes: unique,
     conflicts,
-    results: applySeverities(withoutIgnored(results, objects, policy.kinds), policy),
+    results: foldDaemonSets(applySeverities(withoutIgnored(results, objects, policy.kinds), policy)),
     planned,
   };
 }
@@ -109,24 +137,63 @@ interface Environment {
   readonly namespaces: NamespaceLabels;
   readonly namespaceOf: (o: KObject) => string;
   readonly fixes: readonly Fix[];
+  readonly grpc: GrpcServices;
+  readonly configMaps: ConfigMapLookup;
 }
 
-/** The rules of the policy that apply to the workload, in policy order. */
+/**
+ * The rules of the policy that apply to the workload, in policy order, each
+ * with why it applies when a trait (`when`) decided it.
+ */
 export function rulesFor(
   w: Workload,
-  policy: Policy,
-  selecting: readonly ServiceView[],
   namespace: string,
-  namespaces: NamespaceLabels,
-  fixes: readonly Fix[] = FIXES,
-): Rule[] {
-  return policy.rules.filter((rule) => {
-    if (!selectorMatches(rule.match, w, namespace)) return false;
-    if (!isEmptySelector(rule.exclude) && rule.exclude && selectorMatches(rule.exclude, w, namespace)) return false;
-    if (rule.when === 'istio' && !hasIstioSidecar(w, namespace, namespaces)) return false;
-    if (rule.when === 'grpc' && !servesGrpc(w, selecting)) return false;
-    return !fixes.some((f) => f.vetoes?.(w, rule));
-  });
+  env: Environment,
+): { readonly rule: Rule; readonly because?: string }[] {
+  const out: { rule: Rule; because?: string }[] = [];
+  for (const rule of env.policy.rules) {
+    if (!selectorMatches(rule.match, w, namespace)) continue;
+    if (!isEmptySelector(rule.exclude) && rule.exclude && selectorMatches(rule.exclude, w, namespace)) continue;
+    let because: string | undefined;
+    if (rule.when === 'istio') {
+      because = istioReason(w, namespace, env.namespaces);
+      if (because === undefined) continue;
+    }
+    if (rule.when === 'grpc') {
+      because = grpcClientReason(w, namespace, env.grpc, env.configMaps);
+      if (because === undefined) continue;
+    }
+    if (env.fixes.some((f) => f.vetoes?.(w, rule))) continue;
+    out.push(because === undefined ? { rule } : { rule, because });
+  }
+  return out;
+}
+
+/**
+ * A note (when no --namespace was given) when rules select namespaces and
+ * workloads or Services of the input have none: they were taken as `default`. Helm never tells a
+ * post-renderer the release namespace, so `helm -n payments` renders objects
+ * without one, and a rule on `namespaces: [payments]` would silently not match.
+ */
+function namespaceNote(
+  policy: Policy,
+  workloads: readonly Workload[],
+  services: readonly ServiceView[],
+): Result | undefined {
+  const named = policy.rules.some(
+    (r) => !r.preset && ((r.match.namespaces?.length ?? 0) > 0 || (r.exclude?.namespaces?.length ?? 0) > 0),
+  );
+  if (!named) return undefined;
+  const without = [...workloads.map((w) => w.obj), ...services.map((s) => s.obj)].filter(
+    (o) => o.namespace === undefined && !o.localConfig,
+  );
+  if (without.length === 0) return undefined;
+  const n = without.length;
+  return result(
+    'info',
+    undefined,
+    `${n} object${n > 1 ? 's' : ''} without metadata.namespace ${n > 1 ? 'were' : 'was'} taken as namespace "default" for the rules that name namespaces; pass the real one with --namespace=NS (Helm: --post-renderer-args=--namespace=NS; Helm does not tell a post-renderer the release namespace)`,
+  );
 }
 
 /**
@@ -139,8 +206,10 @@ function planWorkload(
   env: Environment,
 ): { rules: readonly Rule[]; changes: PlannedChange[]; results: Result[] } {
   const namespace = env.namespaceOf(w.obj);
-  const rules = rulesFor(w, env.policy, selecting, namespace, env.namespaces, env.fixes);
-  const wanted = new Map<string, { value: string; rule: Rule }>();
+  const applying = rulesFor(w, namespace, env);
+  const rules = applying.map((a) => a.rule);
+  const because = new Map(applying.flatMap((a) => (a.because === undefined ? [] : [[a.rule, a.because] as const])));
+  const wanted = new Map<string, { value: string; rule: Rule; because?: string }>();
   const ctx: FixContext = {
     workload: w,
     namespace,
@@ -173,7 +242,8 @@ function planWorkload(
           ),
         );
       }
-      wanted.set(key, { value, rule });
+      const why = because.get(rule);
+      wanted.set(key, why === undefined ? { value, rule } : { value, rule, because: why });
     }
   }
   for (const fix of env.fixes) {

@@ -15,22 +15,66 @@ import type { ServiceView } from './services.ts';
 import { isObject, toPort } from './values.ts';
 import type { ContainerView, KObject, Workload } from './workload.ts';
 
-/** Where a Pod uses a port. `path` is relative to the Pod template. */
+/**
+ * Where a Pod uses a port. `path` is relative to the Pod template, except for
+ * `targetPort` (relative to `service`). `listen` (an argument that binds the
+ * port) and `targetPort` (a Service sending to it) are uses without a
+ * containerPort: they count exactly like one, but are no field to remap.
+ */
 export interface PortUse {
   readonly port: number;
-  readonly what: 'containerPort' | 'hostPort' | 'probe';
+  readonly what: 'containerPort' | 'hostPort' | 'probe' | 'listen' | 'targetPort';
   readonly path: readonly (string | number)[];
   readonly container: ContainerView;
+  readonly service?: ServiceView;
+}
+
+/** True for a use that is a port field of the Pod template (it can be rewritten to another number). */
+export function isPortField(u: PortUse): boolean {
+  return u.what !== 'listen' && u.what !== 'targetPort';
+}
+
+/**
+ * The ports an argument binds: `--web.listen-address=:9100`, `--port=9100`,
+ * `0.0.0.0:9100`, `[::]:9100`, `-p 9100` (one argument or two). A host name
+ * before the port (`node-exporter:9100`) is a reference elsewhere, not a bind.
+ */
+export function boundPorts(arg: string, next?: string): number[] {
+  const out: number[] = [];
+  for (const m of arg.matchAll(/(?:^|[\s=,"'])(?:0\.0\.0\.0|\[::\]|\*)?:(\d{1,5})(?![0-9])/g)) out.push(Number(m[1]));
+  for (const m of arg.matchAll(/(?:^|\s)(?:--?[A-Za-z0-9._-]*port|-p)(?:=|\s+)(\d{1,5})(?![0-9])/gi))
+    out.push(Number(m[1]));
+  if (next !== undefined && /^(?:--?[A-Za-z0-9._-]*port|-p)$/i.test(arg.trim()) && /^\d{1,5}$/.test(next.trim()))
+    out.push(Number(next.trim()));
+  return [...new Set(out)].filter((p) => p > 0 && p < 65536);
 }
 
 const PROBES = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
 const HANDLERS = ['httpGet', 'tcpSocket', 'grpc'] as const;
 const HOOKS = ['postStart', 'preStop'] as const;
 
-/** Every numeric port the Pod uses (all containers share one network namespace). */
-export function portUses(w: Workload): PortUse[] {
+/**
+ * Every numeric port the Pod uses (all containers share one network
+ * namespace): declared ports, probes, ports its arguments bind, and the
+ * numeric targetPorts of the Services selecting it (`selecting`).
+ */
+export function portUses(w: Workload, selecting: readonly ServiceView[] = []): PortUse[] {
   const uses: PortUse[] = [];
   for (const c of w.containers) {
+    for (const field of ['command', 'args'] as const) {
+      const list = Array.isArray(c.value[field]) ? (c.value[field] as unknown[]) : [];
+      list.forEach((arg, i) => {
+        if (typeof arg !== 'string') return;
+        const next = list[i + 1];
+        const own = boundPorts(arg);
+        for (const port of own)
+          uses.push({ port, what: 'listen', path: ['spec', c.list, c.index, field, i], container: c });
+        // `-p 9100` as two arguments: the use is where the number is.
+        for (const port of boundPorts(arg, typeof next === 'string' ? next : undefined))
+          if (!own.includes(port))
+            uses.push({ port, what: 'listen', path: ['spec', c.list, c.index, field, i + 1], container: c });
+      });
+    }
     const base = ['spec', c.list, c.index] as const;
     const ports = Array.isArray(c.value.ports) ? c.value.ports : [];
     ports.forEach((p: unknown, i) => {
@@ -59,6 +103,23 @@ export function portUses(w: Workload): PortUse[] {
       }
     }
   }
+  // A Service sending to a port no container declares: the first app container serves it.
+  const first = w.containers.find((c) => c.list === 'containers');
+  if (first) {
+    const declared = new Set(uses.filter((u) => u.what === 'containerPort').map((u) => u.port));
+    for (const svc of selecting)
+      for (const sp of svc.ports) {
+        const target = sp.targetPort ?? sp.port;
+        if (typeof target !== 'number' || declared.has(target)) continue;
+        uses.push({
+          port: target,
+          what: 'targetPort',
+          path: ['spec', 'ports', sp.index],
+          container: first,
+          service: svc,
+        });
+      }
+  }
   return uses;
 }
 
@@ -81,7 +142,7 @@ export function planPorts(
   services: readonly ServiceView[],
   namespaceOf: (o: KObject) => string,
 ): PortPlan {
-  const uses = portUses(w);
+  const uses = portUses(w, services);
   const bad = uses.filter((u) => spec.avoid.includes(u.port));
   if (bad.length === 0) return EMPTY;
   const used = new Set(uses.map((u) => u.port));
@@ -184,8 +245,10 @@ export function planPorts(
   return planRemap(w, spec, rule, uses, bad, badPorts, services, namespaceOf);
 }
 
-/** Where a use sits, for messages: `containerPort`, `livenessProbe.httpGet.port`. */
+/** Where a use sits, for messages: `containerPort`, `livenessProbe.httpGet.port`, `args[1]`. */
 export function describeUse(u: PortUse): string {
+  if (u.what === 'listen') return `${keyPath(u.path.slice(3))} binding`;
+  if (u.what === 'targetPort') return `targetPort of Service ${u.service?.obj.name ?? ''}`;
   if (u.what !== 'probe') return u.what;
   const i = u.path.findIndex((p) => (PROBES as readonly unknown[]).includes(p) || p === 'lifecycle');
   return keyPath(u.path.slice(i));
@@ -194,6 +257,13 @@ export function describeUse(u: PortUse): string {
 /** `prometheus.io/port` and the like: an annotation key whose last word is `port`. */
 export function isPortAnnotation(key: string): boolean {
   return key !== EKS_ANNOTATIONS.metricsPort && /(^|[./])port$/.test(key);
+}
+
+/** The argument a `listen` use points at. */
+function argAt(w: Workload, path: readonly (string | number)[]): string {
+  let v: unknown = w.templateValue;
+  for (const p of path) v = Array.isArray(v) ? v[p as number] : isObject(v) ? v[p as string] : undefined;
+  return String(v);
 }
 
 /** The first port from `start` that is neither used nor avoided. */
@@ -219,7 +289,7 @@ export const portsFix: Fix = {
     const portsRule = portsRuleOf(ctx);
     if (rule !== portsRule) {
       const avoid = rule.ports.avoid;
-      if (rule.preset || !portsRule || !portUses(w).some((u) => avoid.includes(u.port))) return {};
+      if (rule.preset || !portsRule || !portUses(w, ctx.selecting).some((u) => avoid.includes(u.port))) return {};
       return {
         results: [
           result(
@@ -245,16 +315,25 @@ export const portsFix: Fix = {
     const pp = decided.get(ctx);
     const resolved = pp !== undefined && pp.resolved && (pp.annotations.length > 0 || pp.changes.length > 0);
     if (resolved || w.annotations[EKS_ANNOTATIONS.metricsPort] !== undefined) return {};
-    const u = portUses(w).find((x) => x.port === EKS_METRICS_PORT);
+    const u = portUses(w, ctx.selecting).find((x) => x.port === EKS_METRICS_PORT);
     if (!u || pp?.results.some((r) => r.severity === 'error' && r.tags?.check === 'port9100')) return {};
+    const where =
+      u.what === 'targetPort' ? describeUse(u) : `${describeUse(u)} of container ${JSON.stringify(u.container.name)}`;
     return {
       results: [
         result(
           'warning',
           w.obj.subject,
-          `uses port ${EKS_METRICS_PORT} (${u.what} of container ${JSON.stringify(u.container.name)}), which EKS itself listens on in every Pod: the Pod will fail to start. Fix: a rule with ports.strategy metricsPort (annotation ${EKS_ANNOTATIONS.metricsPort}) or remap`,
+          `uses port ${EKS_METRICS_PORT} (${where}), which EKS itself listens on in every Pod: the Pod will fail to start. Fix: a rule with ports.strategy metricsPort (annotation ${EKS_ANNOTATIONS.metricsPort}) or remap`,
           {
-            field: { path: keyPath([...w.row.templatePath, ...u.path]), currentValue: String(EKS_METRICS_PORT) },
+            ...(u.what === 'targetPort'
+              ? {}
+              : {
+                  field: {
+                    path: keyPath([...w.row.templatePath, ...u.path]),
+                    currentValue: u.what === 'listen' ? argAt(w, u.path) : String(EKS_METRICS_PORT),
+                  },
+                }),
             tags: { check: 'port9100' },
           },
         ),

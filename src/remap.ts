@@ -10,7 +10,7 @@
 import type { Change } from './changes.ts';
 import { REMAP_PORT_FROM } from './eks.ts';
 import type { PortsSpec, Rule } from './policy.ts';
-import { describeUse, firstFree, isPortAnnotation, type PortPlan, type PortUse } from './ports.ts';
+import { describeUse, firstFree, isPortAnnotation, isPortField, type PortPlan, type PortUse } from './ports.ts';
 import { keyPath, result, type Result } from './results.ts';
 import { selects, type ServiceView } from './services.ts';
 import { isObject, stringMap } from './values.ts';
@@ -83,7 +83,7 @@ export function planRemap(
       });
     };
     const here = bad.filter((b) => b.port === old);
-    for (const u of here)
+    for (const u of here.filter(isPortField))
       scalar(
         w.obj,
         [...tp, ...u.path],
@@ -96,11 +96,14 @@ export function planRemap(
     if (listening.length === 0) continue;
 
     // The container that owned the port: told through env, or by its args.
-    const ownerUse = listening.find((u) => u.what === 'containerPort') ?? listening[0];
+    const ownerUse =
+      listening.find((u) => u.what === 'containerPort') ?? listening.find((u) => u.what === 'listen') ?? listening[0];
     if (!ownerUse) continue;
     const owner = ownerUse.container;
     let told = false;
     const mentions = new RegExp(`(?<![0-9])${old}(?![0-9])`, 'g');
+    // An argument that binds the port moves with it, whichever container it is in (else a second run would move it).
+    const binds = new Set(here.filter((u) => u.what === 'listen').map((u) => u.path.join('.')));
     for (const c of w.containers) {
       const cbase = [...tp, 'spec', c.list, c.index];
       for (const field of ['command', 'args'] as const) {
@@ -108,7 +111,7 @@ export function planRemap(
         if (!Array.isArray(list)) continue;
         list.forEach((arg: unknown, i) => {
           if (typeof arg !== 'string' || arg.search(mentions) < 0) return;
-          if (c !== owner) {
+          if (c !== owner && !binds.has(['spec', c.list, c.index, field, i].join('.'))) {
             results.push(
               result(
                 'warning',
@@ -129,7 +132,7 @@ export function planRemap(
             result: result(
               'info',
               subject,
-              `${field}[${i}] of container ${JSON.stringify(owner.name)} now names port ${port}: ${JSON.stringify(next)}`,
+              `${field}[${i}] of container ${JSON.stringify(c.name)} now names port ${port}: ${JSON.stringify(next)}`,
               {
                 field: { path: keyPath([...cbase, field, i]), currentValue: arg, proposedValue: next },
                 tags,

@@ -12,7 +12,7 @@
  */
 import type { Billing } from './billing.ts';
 import { ConfigError } from './errors.ts';
-import { readInput, type Input, type Source } from './input.ts';
+import { readInput, unreadConfigMaps, type Input, type Source } from './input.ts';
 import { planObjects } from './plan.ts';
 import { defaultPolicy, loadPolicy, type Policy } from './policy.ts';
 import { joinFiles, render } from './render.ts';
@@ -66,7 +66,10 @@ export function transform(sources: readonly Source[], options: TransformOptions 
     const rendered = render(input, { changes: [], findings: errors }, { verify, strict: false });
     return outputOf(input, mode, rendered, { workloads: [] }, chosen);
   }
-  const plan = planObjects(input.objects, chosen, options.namespace ? { namespace: options.namespace } : {});
+  const plan = planObjects(input.objects, chosen, {
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    configMaps: unreadConfigMaps(input, options.namespace ?? 'default'),
+  });
   const rendered = render(
     input,
     { changes: plan.changes, conflicts: plan.conflicts, findings: plan.results, planned: plan.planned },

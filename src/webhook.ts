@@ -419,7 +419,14 @@ function warmUp(policy: Policy): void {
   const pod = {
     metadata: { generateName: 'warm-up-', labels: { 'sidecar.istio.io/inject': 'true' } },
     spec: {
-      containers: [{ name: 'a', image: 'a', ports: [{ containerPort: 9100 }, { name: 'grpc', containerPort: 50051 }] }],
+      containers: [
+        {
+          name: 'a',
+          image: 'a',
+          ports: [{ containerPort: 9100 }, { name: 'grpc', containerPort: 50051 }],
+          env: [{ name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'grpc' }],
+        },
+      ],
     },
   };
   const body = {

@@ -122,23 +122,39 @@ admit('a Pod labelled or annotated eksfit.dev/skip: "true" is left alone', () =>
   }
 });
 
-admit('the recommended preset at admission: port names, Istio containers, 9100 (no Services, no Namespaces)', () => {
-  const p = pod({
-    spec: {
-      containers: [
-        { name: 'app', image: 'a', ports: [{ name: 'grpc-api', containerPort: 8080 }, { containerPort: 9100 }] },
-        { name: 'istio-proxy', image: 'proxyv2' },
-      ],
-    },
-  });
-  const a = admitPod(p, defaultPolicy());
-  assert.equal(annotationsOf(apply(p, a.patch)), { [UDP]: '120s', [TCP]: '1800s', [METRICS]: '9110' });
-  // The metrics move is a warning: admission warnings carry it, bounded in length.
-  assert.ok(a.warnings.some((w) => w.includes('9110')));
-  for (const w of a.warnings) assert.ok(w.length <= WARNING_LENGTH && w.startsWith('eksfit: '), w);
-  // A second evaluation of the patched Pod (reinvocation) changes nothing.
-  assert.equal(admitPod(apply(p, a.patch), defaultPolicy()).patch, []);
-});
+admit(
+  'the recommended preset at admission: OTLP client env, Istio containers, 9100 (no Services, no Namespaces)',
+  () => {
+    const p = pod({
+      spec: {
+        containers: [
+          {
+            name: 'app',
+            image: 'a',
+            ports: [{ name: 'grpc-api', containerPort: 8080 }, { containerPort: 9100 }],
+            env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://collector.observability:4317' }],
+          },
+          { name: 'istio-proxy', image: 'proxyv2' },
+        ],
+      },
+    });
+    const a = admitPod(p, defaultPolicy());
+    assert.equal(annotationsOf(apply(p, a.patch)), { [UDP]: '120s', [TCP]: '1800s', [METRICS]: '9110' });
+    // A gRPC server (its own port named grpc-api) is no client by itself: no TCP timeout without a client signal.
+    const server = pod({
+      spec: { containers: [{ name: 'app', image: 'a', ports: [{ name: 'grpc', containerPort: 50051 }] }] },
+    });
+    assert.equal(admitPod(server, defaultPolicy()).patch, []);
+    // 9100 bound by an argument, without a containerPort, moves EKS's metrics port too.
+    const bound = pod({ spec: { containers: [{ name: 'app', image: 'a', args: ['--web.listen-address=:9100'] }] } });
+    assert.equal(annotationsOf(apply(bound, admitPod(bound, defaultPolicy()).patch)), { [METRICS]: '9110' });
+    // The metrics move is a warning: admission warnings carry it, bounded in length.
+    assert.ok(a.warnings.some((w) => w.includes('9110')));
+    for (const w of a.warnings) assert.ok(w.length <= WARNING_LENGTH && w.startsWith('eksfit: '), w);
+    // A second evaluation of the patched Pod (reinvocation) changes nothing.
+    assert.equal(admitPod(apply(p, a.patch), defaultPolicy()).patch, []);
+  },
+);
 
 admit('checks become warnings; whole-input checks (unmatched rules, quotas) do not', () => {
   const p = pod({ spec: { containers: [{ name: 'a', image: 'a', ports: [{ containerPort: 80, hostPort: 80 }] }] } });

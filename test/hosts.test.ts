@@ -115,6 +115,43 @@ H3.before(() => {
 });
 H3.after(removeTemps);
 
+// Neither Helm tells a post-renderer the release namespace: objects a chart renders
+// without metadata.namespace count as `default` unless --namespace says otherwise.
+const NS_POLICY = `apiVersion: eksfit.dev/v1alpha1
+kind: EksFitPolicy
+metadata: {name: payments}
+spec:
+  rules:
+    - name: payments-team
+      match: {namespaces: [payments]}
+      annotations: {example.com/team: payments}
+`;
+const NS_NOTE = 'taken as namespace "default" for the rules that name namespaces';
+
+/** `helm template -n payments` with a namespace rule, with and without --namespace for eksfit; the --report text. */
+function namespaceRun(
+  helm: string,
+  postRenderer: string,
+  env: Record<string, string>,
+  passNamespace: boolean,
+): { team: unknown; report: string } {
+  const dir = tempDir('helm-namespace');
+  const policy = join(dir, 'policy.yaml');
+  const report = join(dir, 'report.txt');
+  writeFileSync(policy, NS_POLICY);
+  const args = ['template', 'shop', chart, '-n', 'payments', '--post-renderer', postRenderer];
+  for (const a of [`--config=${policy}`, `--report=${report}`, ...(passNamespace ? ['--namespace=payments'] : [])])
+    args.push('--post-renderer-args', a);
+  const r = runOk(helm, args, { env });
+  const deployment = find(docs(r.stdout), 'Deployment', 'shop-orders') as {
+    spec: { template: { metadata: { annotations?: Record<string, unknown> } } };
+  };
+  return {
+    team: deployment.spec.template.metadata.annotations?.['example.com/team'],
+    report: readFileSync(report, 'utf8'),
+  };
+}
+
 hostTest(H3, 'helm template --post-renderer bin/eksfit --post-renderer-args --config=FILE', [helm3], ['helm3'], () => {
   const r = runOk(helm3!, h3Args, { env: h3Env() });
   readmeShows(['examples/helm3/README.md', INDEX], shown(['helm3', ...h3Args]));
@@ -163,6 +200,23 @@ hostTest(H3, 'an invalid policy fails helm template and shows why', [helm3], ['h
   assert.match(r.stderr, 'error while running post render');
   assert.match(r.stderr, 'udpTimeout');
 });
+
+hostTest(
+  H3,
+  '-n payments: a namespace rule applies with --post-renderer-args=--namespace=payments',
+  [helm3],
+  ['helm3'],
+  () => {
+    readmeShows('README.md', '--post-renderer-args=--namespace=');
+    const withNs = namespaceRun(helm3!, 'bin/eksfit', h3Env(), true);
+    assert.is(withNs.team, 'payments');
+    assert.not.match(withNs.report, NS_NOTE);
+    const without = namespaceRun(helm3!, 'bin/eksfit', h3Env(), false);
+    assert.is(without.team, undefined);
+    assert.match(without.report, NS_NOTE);
+    assert.match(without.report, '--post-renderer-args=--namespace=NS');
+  },
+);
 
 // ---------------------------------------------------------------- Helm 4
 const H4 = suite('host: Helm 4 (postrenderer/v1 plugin)');
@@ -256,6 +310,22 @@ hostTest(H4, 'a failure is hidden by Helm 4 but written to the --report file', [
   assert.ok(existsSync(report), 'eksfit --report wrote no file when the policy is invalid');
   assert.match(readFileSync(report, 'utf8'), 'udpTimeout');
 });
+
+hostTest(
+  H4,
+  '-n payments: a namespace rule applies with --post-renderer-args=--namespace=payments',
+  [helm4],
+  ['helm4'],
+  () => {
+    // Helm 4 hides the plugin's standard error: the note is read from the --report file.
+    const withNs = namespaceRun(helm4!, 'eksfit', h4Env(), true);
+    assert.is(withNs.team, 'payments');
+    assert.not.match(withNs.report, NS_NOTE);
+    const without = namespaceRun(helm4!, 'eksfit', h4Env(), false);
+    assert.is(without.team, undefined);
+    assert.match(without.report, NS_NOTE);
+  },
+);
 
 // ---------------------------------------------------------------- kustomize
 const KZ = suite('host: kustomize build (KRM exec function in transformers:)');

@@ -253,7 +253,7 @@ for (const [tool, name] of [
       const policy = loadPolicy(parseAllDocuments(str(cm, 'data', 'policy.yaml'))[0]?.toJS(), 'docs example');
       assert.equal(
         policy.rules.filter((r) => !r.preset).map((r) => r.name),
-        ['grpc-behind-services', 'crawler-eip'],
+        ['grpc-clients', 'crawler-eip'],
       );
       const hook = obj(one(objs, 'MutatingWebhookConfiguration'), 'webhooks', 0);
       assert.ok(arr(hook, 'namespaceSelector', 'matchExpressions', 0, 'values').includes('istio-system'));
