@@ -35,7 +35,15 @@ export interface Plan {
 export function planObjects(
   objects: readonly KObject[],
   policy: Policy,
-  options: { namespace?: string; fixes?: readonly Fix[] } = {},
+  options: {
+    namespace?: string;
+    fixes?: readonly Fix[];
+    /**
+     * Workloads whose edits could not be made (render.ts said why): they get no
+     * change, a warning with the reason, and the checks see them as they are.
+     */
+    leftUnchanged?: ReadonlyMap<KObject, string>;
+  } = {},
 ): Plan {
   const defaultNamespace = options.namespace ?? 'default';
   const namespaceOf = (o: KObject): string => o.namespace ?? defaultNamespace;
@@ -67,7 +75,13 @@ export function planObjects(
 
   const hits = new Set<Rule>();
   const index = new ServiceIndex(services, namespaceOf);
-  const env: Environment = { policy, namespaces, namespaceOf, fixes: options.fixes ?? FIXES };
+  const env: Environment = {
+    policy,
+    namespaces,
+    namespaceOf,
+    fixes: options.fixes ?? FIXES,
+    leftUnchanged: options.leftUnchanged ?? new Map(),
+  };
   for (const w of workloads) {
     if (isSkipped(w)) {
       results.push(result('info', w.obj.subject, `skipped: labelled or annotated ${SKIP}: "true"`));
@@ -104,6 +118,7 @@ interface Environment {
   readonly namespaces: NamespaceLabels;
   readonly namespaceOf: (o: KObject) => string;
   readonly fixes: readonly Fix[];
+  readonly leftUnchanged: ReadonlyMap<KObject, string>;
 }
 
 /** The rules of the policy that apply to the workload, in policy order. */
@@ -147,6 +162,15 @@ function planWorkload(
   const changes: PlannedChange[] = [];
   const results: Result[] = [];
   const annPath = [...w.row.templatePath, 'metadata', 'annotations'];
+  const refused = env.leftUnchanged.get(w.obj);
+  if (refused !== undefined) {
+    // Nothing is planned: only what the final state decides (e.g. port 9100 still in use) is said.
+    const message = `left unchanged: ${refused} (eksfit edits only what it can edit without rewriting the document)`;
+    results.push(result('warning', w.obj.subject, message));
+    const bare: FixContext = { ...ctx, rules: [], planned: () => undefined };
+    for (const fix of env.fixes) results.push(...(fix.finish?.(bare).results ?? []));
+    return { rules, changes, results };
+  }
   for (const rule of rules) {
     const wants: (readonly [string, string])[] = [];
     for (const fix of env.fixes) {
@@ -179,7 +203,7 @@ function planWorkload(
   const written = writeAnnotations(w, wanted);
   if (written.change) changes.unshift(written.change);
   results.push(...written.notes);
-  return { rules, changes, results };
+  return { rules, changes: changes.map((c) => ({ ...c, owner: w.obj })), results };
 }
 
 /** Each change once; two different values for one scalar are a conflict (the first is kept). */
