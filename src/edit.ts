@@ -181,13 +181,25 @@ export class DocumentEditor {
       return;
     }
     if (!isSeq(v)) throw new UneditableError(`${key} is not a sequence`);
-    const dropped = drop ? v.items.filter((i) => drop((i as Node).toJSON())) : [];
+    const dropped = drop ? v.items.filter((i) => drop(plainOf(i as Node))) : [];
     if (dropped.length === 0) {
       if (items.length > 0) this.insertSeqItems(v, items);
       return;
     }
-    if (v.flow) throw new UneditableError(`${key} is a flow sequence`);
     this.refuseRepeated(v);
+    if (v.flow) {
+      // A flow sequence is written again: the kept items as they were, then the new ones.
+      const [open, close] = v.range ?? [0, 0];
+      if (this.text[open] !== '[' || this.text[close - 1] !== ']') throw new UneditableError(`${key} without brackets`);
+      const kept = v.items.filter((i) => !dropped.includes(i)) as Node[];
+      const parts = kept.map((i) => {
+        if (!i.range) throw new UneditableError('item without position');
+        return this.text.slice(i.range[0], i.range[1]);
+      });
+      parts.push(...items.map((i) => this.flow(i)));
+      this.edits.push({ start: open, end: close, insert: `[${parts.join(this.compact ? ',' : ', ')}]` });
+      return;
+    }
     const all = v.items as Node[];
     const starts = all.map((i) => this.itemLineStart(i));
     const end = lineStartAfter(this.text, textEnd(this.text, all[all.length - 1] as Node));
@@ -492,5 +504,14 @@ function isJsonText(text: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** A node's plain value, or undefined when it needs its document to resolve (an alias). */
+function plainOf(node: Node): unknown {
+  try {
+    return node.toJSON();
+  } catch {
+    return undefined;
   }
 }

@@ -192,12 +192,15 @@ function replaceOwnResults(
   records: ReadonlySet<Result>,
 ): Change | undefined {
   const rl = d.parsed.doc.contents as YAMLMap;
-  const current = (rl.toJSON() as Record<string, unknown>).results;
+  const node = rl.get('results', true);
+  const current: unknown = isSeq(node) ? node.toJS(d.parsed.doc, { maxAliasCount: MAX_ALIAS_COUNT }) : undefined;
   const before = Array.isArray(current) ? (current as unknown[]) : [];
   const kept = before.filter((i) => isOwnResult(i) && !isReplaced(i));
-  const items = toKrm(results)
+  // Records first, then findings: a later run keeps the records where they are and writes the findings after them.
+  const ordered = [...results.filter((r) => records.has(r)), ...results.filter((r) => !records.has(r))];
+  const items = toKrm(ordered)
     .map((r, i) => {
-      const record = records.has(results[i] as Result) ? CHANGE_RECORD_TAG : {};
+      const record = records.has(ordered[i] as Result) ? CHANGE_RECORD_TAG : {};
       return { ...r, tags: { ...(r.tags as object), ...OWN_RESULT_TAG, ...record } };
     })
     .filter((r) => !kept.some((k) => isDeepStrictEqual(withoutRecord(k), withoutRecord(r))));
