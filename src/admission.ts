@@ -197,8 +197,6 @@ function evaluate(pod: unknown, policy: Policy, options: AdmitOptions): Admissio
   const out = transform([{ file: 'admission', text: blockYaml(input) }], {
     policy,
     namespace,
-    // The output is read back below and compared field by field: that is the check.
-    verify: false,
   });
   const warnings = findings(out.results);
   if (!out.changed) return done([], warnings, name);

@@ -34,6 +34,8 @@ export interface AppendItems {
   readonly path: readonly (string | number)[];
   readonly key: string;
   readonly items: readonly NewValue[];
+  /** Items already there that go first (a ResourceList's results from an earlier run). */
+  readonly drop?: (item: unknown) => boolean;
 }
 
 export type Change = SetEntries | SetScalar | AppendItems;
@@ -42,6 +44,12 @@ export type Change = SetEntries | SetScalar | AppendItems;
 export interface PlannedChange {
   readonly change: Change;
   readonly results: readonly Result[];
+  /**
+   * The workload whose plan asked for the change (a Service edit belongs to the
+   * workload it is remapped for). A change that cannot be made leaves its owner
+   * unchanged as a whole (plan.ts, `leftUnchanged`).
+   */
+  readonly owner?: KObject;
 }
 
 /** Records `change` as text edits in `editor` (the editor of the object's document). */
@@ -63,7 +71,7 @@ export function editText(editor: DocumentEditor, change: Change): void {
     case 'append': {
       const parent = change.path.length ? nodeAt(base, change.path) : base;
       if (!parent || !isMap(parent)) throw new Error(`internal: no mapping at ${change.path.join('.')}`);
-      editor.appendItems(parent, change.key, change.items);
+      editor.appendItems(parent, change.key, change.items, change.drop);
       return;
     }
   }
@@ -87,7 +95,8 @@ export function editValue(doc: unknown, change: Change): unknown {
     case 'append': {
       const parent = ensurePath(doc, [...root, ...change.path.map(String)]);
       const cur = parent[change.key];
-      const list = Array.isArray(cur) ? cur : [];
+      const kept = Array.isArray(cur) ? cur : [];
+      const list = change.drop ? kept.filter((i) => !change.drop?.(i)) : kept;
       list.push(...change.items.map(plain));
       parent[change.key] = list;
       return doc;

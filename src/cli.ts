@@ -83,7 +83,6 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       ...(policy ? { policy } : {}),
       ...(fallbackPolicy ? { fallbackPolicy } : {}),
       ...(namespace ? { namespace } : {}),
-      verify: shouldVerify(sources, io.env.EKSFIT_VERIFY),
       strict: args.strict,
     });
     // --strict was applied once, in the core: the results here and a ResourceList's agree.
@@ -159,16 +158,6 @@ function hasContent(text: string): boolean {
   return false;
 }
 
-/** Inputs up to this size have every edit parsed back and checked (a few ms); larger ones only when asked. */
-export const VERIFY_LIMIT = 1024 * 1024;
-
-/** EKSFIT_VERIFY=1 always checks edits by parsing them back, =0 never; else inputs up to VERIFY_LIMIT. */
-function shouldVerify(sources: readonly Source[], env: string | undefined): boolean {
-  if (env === '1') return true;
-  if (env === '0') return false;
-  return sources.reduce((n, s) => n + s.text.length, 0) <= VERIFY_LIMIT;
-}
-
 function diffOf(sources: readonly Source[], input: string, output: string, colour: boolean): string {
   return unifiedDiff(input, output, {
     from: sources.length === 1 ? (sources[0] as Source).file : 'input',
@@ -215,8 +204,25 @@ async function readSources(inputs: readonly (readonly InputFile[] | undefined)[]
   return sources;
 }
 
+/** Exit status of a process that wrote to a closed pipe (as `cat` does: killed by SIGPIPE, 128 + 13). */
+export const EXIT_EPIPE = 141;
+
+/**
+ * A reader that went away (`eksfit big.yaml | head`, a Helm that stopped
+ * reading) ends eksfit quietly, as it ends `cat`; Node.js ignores SIGPIPE and
+ * would otherwise die of the stream's unhandled EPIPE error with a stack trace.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_EPIPE);
+    throw e;
+  });
+}
+
 /** Binds `main` to this process. */
 export async function run(): Promise<number> {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   const chunks: Buffer[] = [];
   const io: Io = {
     stdin: async () => {

@@ -8,7 +8,18 @@
  * in the document, comments, key order, quoting, indentation and line ends,
  * stays exactly as it was.
  */
-import { isMap, isScalar, isSeq, parseDocument, visit, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Node,
+  type Pair,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
 import {
   UneditableError,
   applyEdits,
@@ -16,7 +27,9 @@ import {
   detectStyle,
   findPair,
   flowText,
+  followsComment,
   isEmptyCollection,
+  lastNode,
   keyColumn,
   keyText,
   lineStartAfter,
@@ -57,6 +70,9 @@ export class DocumentEditor {
   private readonly eol: string;
   private readonly unit: number;
   private readonly indentSeq: boolean;
+  /** The document is JSON: what is written must stay JSON (quoted keys), `compact` on one line. */
+  private readonly json: boolean;
+  private readonly compact: boolean;
   private repeated?: readonly (readonly [number, number, string])[];
 
   /** `aliasFree`: the caller knows the document has no YAML alias (the fast reader read it). */
@@ -69,6 +85,19 @@ export class DocumentEditor {
     const style = detectStyle(text);
     this.unit = style.unit;
     this.indentSeq = style.indentSeq;
+    this.json = isJsonText(text);
+    this.compact = this.json && !/[:,][ \t\r\n]/.test(text);
+  }
+
+  /** A value in flow style, as this document writes it (JSON in a JSON document). */
+  private flow(value: NewValue): string {
+    return flowText(value, this.json, this.compact);
+  }
+
+  /** `key: value` entries in flow style, joined as this document joins them. */
+  private flowEntries(entries: readonly (readonly [string, NewValue])[]): string[] {
+    const colon = this.compact ? ':' : ': ';
+    return entries.map(([k, v]) => `${this.json ? JSON.stringify(k) : keyText(k)}${colon}${this.flow(v)}`);
   }
 
   /** True when at least one edit was recorded. */
@@ -88,7 +117,7 @@ export class DocumentEditor {
     // An explicit tag such as !!binary: do not rewrite what we do not understand.
     if (src.startsWith('!')) throw new UneditableError('scalar has an explicit tag');
     const [start, end] = node.range;
-    let insert = styledScalar(value, node.type);
+    let insert = this.json && typeof value === 'string' ? JSON.stringify(value) : styledScalar(value, node.type);
     if (start === end) {
       // An empty value (`value:`): keep the text apart from the `:` before it and a `#` comment after it.
       if (!/[ \t\n]/.test(this.text[start - 1] ?? ' ')) insert = ` ${insert}`;
@@ -137,18 +166,66 @@ export class DocumentEditor {
     if (missing.length > 0) this.insertEntries(current, missing);
   }
 
-  /** Appends `items` to the sequence at `key` of `map`, creating it when missing. */
-  appendItems(map: YAMLMap, key: string, items: readonly NewValue[]): void {
-    if (items.length === 0) return;
+  /**
+   * Appends `items` to the sequence at `key` of `map`, creating it when
+   * missing; items for which `drop` is true are removed first (each must be a
+   * block sequence item that starts its line).
+   */
+  appendItems(map: YAMLMap, key: string, items: readonly NewValue[], drop?: (item: unknown) => boolean): void {
     const pair = findPair(map, key);
     const v = pair?.value as Node | null | undefined;
     if (!pair || v === null || v === undefined || (isScalar(v) && v.value === null)) {
+      if (items.length === 0) return;
       if (pair) this.replaceNullValue(map, pair, [...items]);
       else this.insertEntries(map, [[key, [...items]]]);
       return;
     }
     if (!isSeq(v)) throw new UneditableError(`${key} is not a sequence`);
-    this.insertSeqItems(v, items);
+    const dropped = drop ? v.items.filter((i) => drop(plainOf(i as Node))) : [];
+    if (dropped.length === 0) {
+      if (items.length > 0) this.insertSeqItems(v, items);
+      return;
+    }
+    this.refuseRepeated(v);
+    if (v.flow) {
+      // A flow sequence is written again: the kept items as they were, then the new ones.
+      const [open, close] = v.range ?? [0, 0];
+      if (this.text[open] !== '[' || this.text[close - 1] !== ']') throw new UneditableError(`${key} without brackets`);
+      const kept = v.items.filter((i) => !dropped.includes(i)) as Node[];
+      const parts = kept.map((i) => {
+        if (!i.range) throw new UneditableError('item without position');
+        return this.text.slice(i.range[0], i.range[1]);
+      });
+      parts.push(...items.map((i) => this.flow(i)));
+      this.edits.push({ start: open, end: close, insert: `[${parts.join(this.compact ? ',' : ', ')}]` });
+      return;
+    }
+    const all = v.items as Node[];
+    const starts = all.map((i) => this.itemLineStart(i));
+    const end = lineStartAfter(this.text, textEnd(this.text, all[all.length - 1] as Node));
+    all.forEach((item, i) => {
+      if (dropped.includes(item))
+        this.edits.push({ start: starts[i] as number, end: starts[i + 1] ?? end, insert: '' });
+    });
+    if (items.length > 0) this.insertSeqItems(v, items);
+    else if (dropped.length === all.length) {
+      // Nothing left: an empty list, on the key's line.
+      const keyNode = pair.key as Node;
+      if (!keyNode.range) throw new UneditableError('key without position');
+      const colon = this.colonEnd(keyNode.range[1]);
+      this.edits.push({ start: colon, end: colon, insert: ' []' });
+    }
+  }
+
+  /** Start of the line of a block sequence item, whose `- ` must start that line. */
+  private itemLineStart(item: Node): number {
+    if (!item.range) throw new UneditableError('item without position');
+    let dash = item.range[0] - 1;
+    while (dash >= 0 && (this.text[dash] === ' ' || this.text[dash] === '\t')) dash--;
+    if (this.text[dash] !== '-') throw new UneditableError('sequence item not on its own line');
+    const lineStart = this.text.lastIndexOf('\n', dash - 1) + 1;
+    if (!/^ *$/.test(this.text.slice(lineStart, dash))) throw new UneditableError('sequence item not on its own line');
+    return lineStart;
   }
 
   /** Applies the recorded edits to the text. */
@@ -195,22 +272,39 @@ export class DocumentEditor {
     const keyNode = pair.key as Node;
     const v = pair.value as Node | null;
     if (!keyNode.range) throw new UneditableError('key without position');
+    const hasText = v?.range ? v.range[1] > v.range[0] : false;
     if (parent.flow || typeof value !== 'object') {
-      const at = v?.range ? v.range[0] : keyNode.range[1];
-      const end = v?.range ? v.range[1] : keyNode.range[1];
-      const prefix = v?.range ? '' : this.afterColon(keyNode.range[1]);
-      this.edits.push({ start: at, end, insert: prefix + flowText(value) });
+      if (hasText && v?.range) {
+        this.edits.push({ start: v.range[0], end: v.range[1], insert: this.flow(value) });
+        return;
+      }
+      // No value: after the `:` (a space when none follows it), or `: value` after a key without one (`{a, b}`).
+      let i = keyNode.range[1];
+      while (this.text[i] === ' ' || this.text[i] === '\t') i++;
+      if (this.text[i] === ':') {
+        const at = i + 1;
+        const space = /[ \t\r\n]/.test(this.text[at] ?? '') ? '' : ' ';
+        this.edits.push({ start: at, end: at, insert: space + this.flow(value) });
+      } else {
+        if (!parent.flow) throw new UneditableError('key without a colon');
+        const at = keyNode.range[1];
+        this.edits.push({ start: at, end: at, insert: `${this.compact ? ':' : ': '}${this.flow(value)}` });
+      }
       return;
     }
-    // Block: `key:` or `key: null` followed by lines; write the collection below the key.
+    // Block: `key:` or `key: null`, perhaps with a comment: the collection goes on the next lines,
+    // the key's line keeps its comment and spacing (only the `null` goes).
     const col = keyColumn(this.text, keyNode.range[0]);
-    const start = v?.range && v.range[1] > v.range[0] ? v.range[0] : this.colonEnd(keyNode.range[1]);
-    const end = v?.range && v.range[1] > v.range[0] ? v.range[1] : start;
-    // Remove a trailing space before the value, then put the block on the next lines.
-    let s = start;
-    while (s > 0 && this.text[s - 1] === ' ') s--;
+    const colon = this.colonEnd(keyNode.range[1]);
+    const valueEnd = hasText && v?.range ? v.range[1] : colon;
+    let lineEnd = this.text.indexOf('\n', valueEnd);
+    if (lineEnd < 0) lineEnd = this.text.length;
+    if (this.text[lineEnd - 1] === '\r') lineEnd--;
+    if (!/^[ \t]*(?:#.*)?$/.test(this.text.slice(valueEnd, lineEnd)))
+      throw new UneditableError('more text after an empty value');
+    if (hasText) this.edits.push({ start: colon, end: valueEnd, insert: '' });
     const lines = this.blockLines(value, col + this.unit, col);
-    this.edits.push({ start: s, end, insert: this.eol + lines.join(this.eol).replace(/\s+$/, '') });
+    this.edits.push({ start: lineEnd, end: lineEnd, insert: this.eol + lines.join(this.eol).replace(/\s+$/, '') });
   }
 
   /** Position right after the `:` that follows a key ending at `keyEnd`. */
@@ -220,20 +314,11 @@ export class DocumentEditor {
     return i + 1;
   }
 
-  private afterColon(keyEnd: number): string {
-    return this.text[this.colonEnd(keyEnd)] === ' ' ? '' : ' ';
-  }
-
   private insertEntries(map: YAMLMap, entries: readonly (readonly [string, NewValue])[]): void {
     this.refuseRepeated(map);
     if (!map.range) throw new UneditableError('mapping without position');
     if (map.flow) {
-      const close = this.text.lastIndexOf('}', map.range[1] - 1);
-      if (close < map.range[0]) throw new UneditableError('flow mapping without }');
-      const parts = entries.map(([k, v]) => `${keyText(k)}: ${flowText(v)}`);
-      let at = close;
-      while (at > map.range[0] + 1 && /[ \t\r\n]/.test(this.text[at - 1] as string)) at--;
-      this.edits.push({ start: at, end: at, insert: this.flowSeparator(at, map.items.length > 0) + parts.join(', ') });
+      this.insertFlow(map, this.flowEntries(entries));
       return;
     }
     const last = map.items[map.items.length - 1];
@@ -242,7 +327,18 @@ export class DocumentEditor {
     const firstKey = first.key as Node;
     if (!firstKey?.range || !isScalar(firstKey)) throw new UneditableError('complex mapping key');
     const col = keyColumn(this.text, firstKey.range[0]);
-    const at = lineStartAfter(this.text, textEnd(this.text, last));
+    let at = lineStartAfter(this.text, textEnd(this.text, last));
+    const tail = lastNode(last);
+    if (tail && followsComment(this.text, tail)) {
+      // A line after a plain scalar that follows a comment line would continue it
+      // (for the yaml library): the new entries go before the last one instead.
+      const lastKey = last.key as Node | null;
+      if (!lastKey?.range) throw new UneditableError('complex mapping key');
+      const lineStart = this.text.lastIndexOf('\n', lastKey.range[0] - 1) + 1;
+      if (keyColumn(this.text, lastKey.range[0]) !== col || !/^ *$/.test(this.text.slice(lineStart, lineStart + col)))
+        throw new UneditableError('the last entry does not start its line');
+      at = lineStart;
+    }
     const lines: string[] = [];
     for (const [k, v] of entries) lines.push(...this.entryLines(k, v, col));
     const needsEol = at === this.text.length && !this.text.endsWith('\n');
@@ -252,6 +348,60 @@ export class DocumentEditor {
       insert: (needsEol ? this.eol : '') + lines.join(this.eol) + this.eol,
       depth: 2 * col,
     });
+  }
+
+  /**
+   * Inserts `parts` (written entries or items) into a flow collection, right
+   * after its last item (before a trailing comma and any comment), or after
+   * the opening bracket of an empty one. When the last item starts its own
+   * line and the closing bracket is on a later line, the parts go on new lines
+   * with the same indentation (comments stay on their lines).
+   */
+  private insertFlow(coll: YAMLMap | YAMLSeq, parts: readonly string[]): void {
+    if (!coll.range) throw new UneditableError('flow collection without position');
+    const open = coll.range[0];
+    const end0 = coll.range[1];
+    if (this.text[open] !== '{' && this.text[open] !== '[')
+      throw new UneditableError('flow collection without bracket');
+    const comma = this.compact ? ',' : ', ';
+    const last = coll.items[coll.items.length - 1] as Pair | Node | undefined;
+    if (!last) {
+      const again = this.edits.some((e) => e.start === open + 1 && e.end === open + 1);
+      this.edits.push({ start: open + 1, end: open + 1, insert: (again ? comma : '') + parts.join(comma), depth: -1 });
+      return;
+    }
+    const [start, end] = flowItemRange(last);
+    const lineStart = this.text.lastIndexOf('\n', start - 1) + 1;
+    let lineEnd = this.text.indexOf('\n', end);
+    const close = end0 - 1;
+    if (lineEnd >= 0 && lineEnd < close && /^[ \t]*$/.test(this.text.slice(lineStart, start))) {
+      const cr = this.text[lineEnd - 1] === '\r' ? 1 : 0;
+      const rest = this.text.slice(end, lineEnd - cr);
+      if (/^[ \t]*,?[ \t]*(?:#.*)?$/.test(rest)) {
+        const indent = this.text.slice(lineStart, start);
+        const trailing = /^[ \t]*,/.test(rest);
+        if (!trailing) this.edits.push({ start: end, end, insert: ',' });
+        lineEnd++;
+        const lines = parts.map((p, i) => indent + p + (i < parts.length - 1 || trailing ? ',' : ''));
+        const insert = lines.join(this.eol) + this.eol;
+        // A second insertion at the same place continues the first one's lines.
+        const i = this.edits.findIndex((e) => e.start === lineEnd && e.end === lineEnd && e.depth === -2);
+        const prev = this.edits[i];
+        if (prev)
+          this.edits[i] = {
+            ...prev,
+            insert: trailing ? prev.insert + insert : `${prev.insert.slice(0, -this.eol.length)},${this.eol}${insert}`,
+          };
+        else this.edits.push({ start: lineEnd, end: lineEnd, insert, depth: -2 });
+        return;
+      }
+    }
+    // After a trailing comma when there is one (`{x: 1,}`), else after the item.
+    const after = /^[ \t]*,/.exec(this.text.slice(end, end + 64));
+    const at = after ? end + after[0].length : end;
+    const again = this.edits.some((e) => e.start === at && e.end === at);
+    const sep = after && !again ? (this.compact ? '' : ' ') : comma;
+    this.edits.push({ start: at, end: at, insert: sep + parts.join(comma), depth: -1 });
   }
 
   /**
@@ -274,34 +424,21 @@ export class DocumentEditor {
     this.edits.push({ start: lineStart, end: lineStart, insert: lines.join(this.eol) + this.eol });
   }
 
-  /**
-   * What goes before new items inserted at `at` in a flow collection: nothing in
-   * an empty one, else a comma (a space after a trailing comma). An earlier
-   * insertion at the same place counts as an item.
-   */
-  private flowSeparator(at: number, hasItems: boolean): string {
-    if (this.edits.some((e) => e.start === at && e.end === at)) return ', ';
-    if (!hasItems) return '';
-    return this.text[at - 1] === ',' ? ' ' : ', ';
-  }
-
   private insertSeqItems(seq: YAMLSeq, items: readonly NewValue[]): void {
     this.refuseRepeated(seq);
     if (!seq.range) throw new UneditableError('sequence without position');
     if (seq.flow) {
-      const close = this.text.lastIndexOf(']', seq.range[1] - 1);
-      if (close < seq.range[0]) throw new UneditableError('flow sequence without ]');
-      let at = close;
-      while (at > seq.range[0] + 1 && /[ \t\r\n]/.test(this.text[at - 1] as string)) at--;
-      this.edits.push({
-        start: at,
-        end: at,
-        insert: this.flowSeparator(at, seq.items.length > 0) + items.map(flowText).join(', '),
-      });
+      this.insertFlow(
+        seq,
+        items.map((i) => this.flow(i)),
+      );
       return;
     }
     const last = seq.items[seq.items.length - 1] as Node | undefined;
     if (!last?.range) throw new UneditableError('empty block sequence');
+    const tail = lastNode(last);
+    if (tail && followsComment(this.text, tail))
+      throw new UneditableError('the last item is a plain scalar after a comment line');
     const col = column(this.text, seq.range[0]);
     const at = lineStartAfter(this.text, textEnd(this.text, last));
     const lines: string[] = [];
@@ -318,7 +455,7 @@ export class DocumentEditor {
   /** Lines of `key: value` at column `col` (block style below it for collections). */
   private entryLines(key: string, value: NewValue, col: number): string[] {
     const pad = ' '.repeat(col);
-    if (typeof value !== 'object' || isEmptyCollection(value)) return [`${pad}${keyText(key)}: ${flowText(value)}`];
+    if (typeof value !== 'object' || isEmptyCollection(value)) return [`${pad}${keyText(key)}: ${this.flow(value)}`];
     return [`${pad}${keyText(key)}:`, ...this.blockLines(value, col + this.unit, col)];
   }
 
@@ -331,16 +468,50 @@ export class DocumentEditor {
     if (typeof value === 'object') {
       return Object.entries(value).flatMap(([k, v]) => this.entryLines(k, v, mapCol));
     }
-    return [' '.repeat(mapCol) + flowText(value)];
+    return [' '.repeat(mapCol) + this.flow(value)];
   }
 
   /** Lines of one `- item` whose dash sits at column `col`. */
   private seqItemLines(item: NewValue, col: number): string[] {
     const pad = ' '.repeat(col);
     if (typeof item !== 'object' || isEmptyCollection(item) || Array.isArray(item))
-      return [`${pad}- ${flowText(item)}`];
+      return [`${pad}- ${this.flow(item)}`];
     const lines = Object.entries(item).flatMap(([k, v]) => this.entryLines(k, v, col + 2));
     if (lines[0] !== undefined) lines[0] = `${pad}- ${lines[0].slice(col + 2)}`;
     return lines;
+  }
+}
+
+/** Where a flow collection's item is written: from its key (or itself) to the end of its value. */
+function flowItemRange(item: Pair | Node): [number, number] {
+  if (isPair(item)) {
+    const k = item.key as Node | null;
+    const v = item.value as Node | null;
+    if (!k?.range) throw new UneditableError('flow entry without position');
+    const end = v?.range && v.range[1] > v.range[0] ? v.range[1] : k.range[1];
+    return [k.range[0], end];
+  }
+  if (!item.range) throw new UneditableError('flow item without position');
+  return [item.range[0], item.range[1]];
+}
+
+/** True when `text` is one JSON object or array (a `.json` manifest): edits must keep it JSON. */
+function isJsonText(text: string): boolean {
+  const t = text.replace(/^\uFEFF/, '').trimStart();
+  if (!t.startsWith('{') && !t.startsWith('[')) return false;
+  try {
+    JSON.parse(t);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A node's plain value, or undefined when it needs its document to resolve (an alias). */
+function plainOf(node: Node): unknown {
+  try {
+    return node.toJSON();
+  } catch {
+    return undefined;
   }
 }

@@ -10,7 +10,7 @@ import type { PlannedChange } from './changes.ts';
 import { EKLET, EKLET_TAINT, INSTANCE_TYPE, toleratesEklet } from './eks.ts';
 import type { Fix } from './fix.ts';
 import type { Rule } from './policy.ts';
-import { keyPath, result } from './results.ts';
+import { keyPath, result, type Result } from './results.ts';
 import { isObject } from './values.ts';
 import type { Workload } from './workload.ts';
 
@@ -18,11 +18,21 @@ export const placementFix: Fix = {
   name: 'placement',
   vetoes: (w, rule) =>
     rule.placement !== undefined && w.obj.kind === 'DaemonSet' && !rule.match.kinds?.includes('DaemonSet'),
-  plan: (ctx, rule) => (rule.placement ? { changes: planPlacement(ctx.workload, rule) } : {}),
+  plan(ctx, rule) {
+    if (!rule.placement) return {};
+    // One decision per workload: the last rule that says where the Pod runs (a later rule wins, reported).
+    const decider = [...ctx.rules].reverse().find((r) => r.placement !== undefined);
+    if (decider && decider !== rule) {
+      if (decider.placement === rule.placement) return {};
+      const message = `rule ${JSON.stringify(decider.name)} overrides placement ${rule.placement} of rule ${JSON.stringify(rule.name)} with ${decider.placement}`;
+      return { results: [result('info', ctx.workload.obj.subject, message, { tags: { rule: decider.name } })] };
+    }
+    return planPlacement(ctx.workload, rule);
+  },
 };
 
 /** Node selector, toleration or affinity for super nodes. */
-function planPlacement(w: Workload, rule: Rule): PlannedChange[] {
+function planPlacement(w: Workload, rule: Rule): { changes: PlannedChange[]; results?: Result[] } {
   const tp = w.row.templatePath;
   const spec = isObject(w.templateValue.spec) ? w.templateValue.spec : {};
   const tags = { rule: rule.name };
@@ -43,8 +53,18 @@ function planPlacement(w: Workload, rule: Rule): PlannedChange[] {
     Array.isArray(e.values) &&
     e.values.includes(EKLET) &&
     (op === 'NotIn' || e.values.every((v) => v === EKLET));
+  const sel = isObject(spec.nodeSelector) ? spec.nodeSelector : {};
+  // The Pod's own scheduling already says the opposite: adding ours would leave it no node at all.
+  const keptOff = terms.length > 0 && terms.every((t) => exprsOf(t).some((e) => eklet(e, 'NotIn')));
+  const pinned = sel[INSTANCE_TYPE] === EKLET;
+  if ((rule.placement === 'superNode' && keptOff) || (rule.placement === 'avoidSuperNode' && pinned)) {
+    const why = keptOff
+      ? `its node affinity keeps it off super nodes (${INSTANCE_TYPE} NotIn [eklet])`
+      : `its node selector ${INSTANCE_TYPE}: eklet puts it on super nodes`;
+    const message = `placement ${rule.placement} of rule ${JSON.stringify(rule.name)} not applied: ${why}; both together would leave the Pod no node`;
+    return { changes: [], results: [result('warning', subject, message, { tags })] };
+  }
   if (rule.placement === 'superNode') {
-    const sel = isObject(spec.nodeSelector) ? spec.nodeSelector : {};
     // A required node affinity `In [eklet]` in every term already says the same.
     const byAffinity = terms.length > 0 && terms.every((t) => exprsOf(t).some((e) => eklet(e, 'In')));
     if (sel[INSTANCE_TYPE] !== EKLET && !byAffinity) {
@@ -157,7 +177,7 @@ function planPlacement(w: Workload, rule: Rule): PlannedChange[] {
       });
     }
   }
-  return out;
+  return { changes: out };
 }
 
 function nodeAtPath(w: Workload, path: string[]): unknown {

@@ -44,6 +44,11 @@ export function planObjects(
     fixes?: readonly Fix[];
     /** ConfigMaps of the input that are not among `objects` (input.ts passes them through as text). */
     configMaps?: ConfigMapLookup;
+    /**
+     * Workloads whose edits could not be made (render.ts said why): they get no
+     * change, a warning with the reason, and the checks see them as they are.
+     */
+    leftUnchanged?: ReadonlyMap<KObject, string>;
   } = {},
 ): Plan {
   const defaultNamespace = options.namespace ?? 'default';
@@ -96,7 +101,15 @@ export function planObjects(
       else selectedBy.set(svc, [w]);
     }
   const grpc = new GrpcServices(services, workloads, namespaceOf, selectedBy);
-  const env: Environment = { policy, namespaces, namespaceOf, fixes: options.fixes ?? FIXES, grpc, configMaps };
+  const env: Environment = {
+    policy,
+    namespaces,
+    namespaceOf,
+    fixes: options.fixes ?? FIXES,
+    grpc,
+    configMaps,
+    leftUnchanged: options.leftUnchanged ?? new Map(),
+  };
   for (const w of workloads) {
     if (isSkipped(w)) {
       results.push(result('info', w.obj.subject, `skipped: labelled or annotated ${SKIP}: "true"`));
@@ -139,6 +152,7 @@ interface Environment {
   readonly fixes: readonly Fix[];
   readonly grpc: GrpcServices;
   readonly configMaps: ConfigMapLookup;
+  readonly leftUnchanged: ReadonlyMap<KObject, string>;
 }
 
 /**
@@ -222,6 +236,15 @@ function planWorkload(
   const changes: PlannedChange[] = [];
   const results: Result[] = [];
   const annPath = [...w.row.templatePath, 'metadata', 'annotations'];
+  const refused = env.leftUnchanged.get(w.obj);
+  if (refused !== undefined) {
+    // Nothing is planned: only what the final state decides (e.g. port 9100 still in use) is said.
+    const message = `left unchanged: ${refused} (eksfit edits only what it can edit without rewriting the document)`;
+    results.push(result('warning', w.obj.subject, message));
+    const bare: FixContext = { ...ctx, rules: [], planned: () => undefined };
+    for (const fix of env.fixes) results.push(...(fix.finish?.(bare).results ?? []));
+    return { rules, changes, results };
+  }
   for (const rule of rules) {
     const wants: (readonly [string, string])[] = [];
     for (const fix of env.fixes) {
@@ -255,7 +278,7 @@ function planWorkload(
   const written = writeAnnotations(w, wanted);
   if (written.change) changes.unshift(written.change);
   results.push(...written.notes);
-  return { rules, changes, results };
+  return { rules, changes: changes.map((c) => ({ ...c, owner: w.obj })), results };
 }
 
 /** Each change once; two different values for one scalar are a conflict (the first is kept). */

@@ -5,16 +5,15 @@
  * and for a KRM call the results appended to the ResourceList.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type YAMLMap } from 'yaml';
 import type { PlannedValues } from './audit.ts';
 import { editText, editValue, type Change, type PlannedChange } from './changes.ts';
-import { readYaml } from './documents.ts';
 import { DocumentEditor, UneditableError } from './edit.ts';
 import { InputError } from './errors.ts';
-import type { Input, InputDoc, ReadDoc } from './input.ts';
+import type { Input, ReadDoc } from './input.ts';
 import { positionOf } from './documents.ts';
-import { result, strictly, toKrm, type Result } from './results.ts';
-import { MAX_ALIAS_COUNT } from './values.ts';
+import { strictly, toKrm, type ResourceRef, type Result } from './results.ts';
+import { isObject, MAX_ALIAS_COUNT } from './values.ts';
 import type { KObject } from './workload.ts';
 
 /** What to render. */
@@ -29,18 +28,24 @@ export interface RenderInput {
 }
 
 export interface RenderOptions {
-  /** Read every edited document back and compare it with the intended value. */
-  readonly verify: boolean;
   /** Warnings become errors, in the results returned and in a ResourceList's. */
   readonly strict: boolean;
 }
 
+/** What rendering made: the output, and the workloads whose edits could not be made (with the reason). */
+export interface Rendered {
+  readonly output: string;
+  readonly results: Result[];
+  readonly changed: boolean;
+  /**
+   * Workloads with a change that could not be made, or whose document would
+   * not read back as intended: transform.ts plans again without them.
+   */
+  readonly refused: ReadonlyMap<KObject, string>;
+}
+
 /** Writes the changes as text edits, verifies them, and joins the output. */
-export function render(
-  input: Input,
-  what: RenderInput,
-  options: RenderOptions,
-): { output: string; results: Result[]; changed: boolean } {
+export function render(input: Input, what: RenderInput, options: RenderOptions): Rendered {
   const { docs, resourceList: rlDoc } = input;
   const byDoc = new Map<number, PlannedChange[]>();
   for (const p of what.changes) {
@@ -52,9 +57,15 @@ export function render(
   const texts = docs.map((d) => d.segment.text);
   let changed = false;
   const pending: Result[] = [];
+  const refused = new Map<KObject, string>();
+  const changedRefs = new Set<ResourceRef>();
+  const refuse = (p: PlannedChange, why: string): void => {
+    const owner = p.owner ?? p.change.obj;
+    if (!refused.has(owner)) refused.set(owner, why);
+  };
   const docIndexOfRl = rlDoc ? docs.indexOf(rlDoc) : -1;
   // The ResourceList's own editor: its item edits are made here, its results below.
-  let rlEdits: { editor: DocumentEditor; applied: Change[] } | undefined;
+  let rlEdits: { editor: DocumentEditor; applied: Change[]; list: PlannedChange[] } | undefined;
   for (const [docIndex, list] of byDoc) {
     const d = docs[docIndex] as ReadDoc;
     if (d.parsed.duplicateKeys.length > 0) {
@@ -62,53 +73,140 @@ export function render(
     }
     const editor = new DocumentEditor(d.segment.text, { aliasFree: d.parsed.fast === true });
     const applied: Change[] = [];
+    const made: PlannedChange[] = [];
     for (const p of list) {
       const mark = editor.edits.length;
       try {
         editText(editor, p.change);
         applied.push(p.change);
+        made.push(p);
         pending.push(...p.results);
       } catch (e) {
         if (!(e instanceof UneditableError)) throw e;
         editor.edits.length = mark;
-        const message = `left unchanged: ${e.message} (eksfit edits only what it can edit without rewriting the document)`;
-        results.push(result('warning', p.change.obj.subject, message));
+        refuse(p, e.message);
       }
     }
     if (docIndex === docIndexOfRl) {
-      rlEdits = { editor, applied };
+      rlEdits = { editor, applied, list: made };
+      for (const p of made) {
+        changedRefs.add(p.change.obj.subject.ref);
+        if (p.owner) changedRefs.add(p.owner.subject.ref);
+      }
       continue; // written below, with the results
     }
     if (!editor.changed) continue;
     const whole = applied.length === list.length ? wholeValue(applied, what.planned) : undefined;
-    texts[docIndex] = verified(d, editor, applied, options.verify, whole);
+    const text = editor.apply();
+    const wrong = readBack(d, text, applied, whole);
+    if (wrong !== undefined) {
+      for (const p of made) refuse(p, wrong);
+      continue;
+    }
+    texts[docIndex] = text;
     changed = true;
+    for (const p of made) {
+      changedRefs.add(p.change.obj.subject.ref);
+      if (p.owner) changedRefs.add(p.owner.subject.ref);
+    }
   }
   results.unshift(...pending);
   const all = options.strict ? strictly([...results, ...what.findings]) : [...results, ...what.findings];
 
   if (rlDoc) {
     const d = rlDoc;
-    const { editor, applied } = rlEdits ?? {
+    const { editor, applied, list } = rlEdits ?? {
       editor: new DocumentEditor(d.segment.text, { aliasFree: d.parsed.fast === true }),
       applied: [],
+      list: [],
     };
-    changed = editor.changed;
-    if ((changed || all.length > 0) && d.parsed.duplicateKeys.length > 0) {
+    const itemsChanged = editor.changed;
+    if ((itemsChanged || all.length > 0) && d.parsed.duplicateKeys.length > 0) {
       throw new InputError('duplicate mapping key in the ResourceList', d.parsed.duplicateKeys[0]);
     }
-    if (all.length > 0) applied.push(appendResults(d, editor, all, docIndexOfRl));
-    texts[docIndexOfRl] = verified(d, editor, applied, options.verify, undefined);
+    // Results about a resource this run changed record what was done (a second run will not say it again).
+    const records = new Set(all.filter((r) => r.resourceRef !== undefined && changedRefs.has(r.resourceRef)));
+    const own = replaceOwnResults(d, editor, all, docIndexOfRl, records);
+    if (own) applied.push(own);
+    const text = editor.apply();
+    if (editor.changed) {
+      const wrong = readBack(d, text, applied, undefined);
+      if (wrong !== undefined) {
+        if (list.length > 0) for (const p of list) refuse(p, wrong);
+        else {
+          const at = positionOf(d.segment, (d.parsed.doc.contents as YAMLMap).range?.[0] ?? 0);
+          throw new InputError(`cannot add results to this ResourceList: ${wrong}`, at);
+        }
+      }
+    }
+    texts[docIndexOfRl] = editor.changed ? text : d.segment.text;
+    changed = itemsChanged;
   }
 
-  return { output: joinFiles(texts, input.firstOfFile), results: all, changed };
+  return { output: joinFiles(texts, input.firstOfFile), results: all, changed, refused };
 }
 
-/** Adds `results` to the ResourceList (at its end, else first); returns the change made, for verification. */
-function appendResults(d: ReadDoc, editor: DocumentEditor, results: readonly Result[], docIndex: number): Change {
+/** The tag that marks a result eksfit wrote into a ResourceList, so that a later run replaces it instead of adding it again. */
+export const OWN_RESULT_TAG = { source: 'eksfit' } as const;
+
+/** True for a `results` item that eksfit wrote (tagged with OWN_RESULT_TAG). */
+function isOwnResult(item: unknown): boolean {
+  const tags = isObject(item) ? item.tags : undefined;
+  return isObject(tags) && tags.source === OWN_RESULT_TAG.source;
+}
+
+/** The tag that marks, among eksfit's results, those about a resource it changed (a record of that run, not a finding to replace). */
+export const CHANGE_RECORD_TAG = { record: 'change' } as const;
+
+/** True for a result about a resource an earlier run changed. */
+function isChangeRecord(item: unknown): boolean {
+  const tags = isObject(item) ? item.tags : undefined;
+  return isObject(tags) && tags.record === CHANGE_RECORD_TAG.record;
+}
+
+/** A result without the record tag, to compare a finding with an earlier run's record of the same. */
+function withoutRecord(item: unknown): unknown {
+  if (!isObject(item) || !isObject(item.tags)) return item;
+  const { record: _record, ...tags } = item.tags;
+  return { ...item, tags };
+}
+
+/** An earlier run's result that this run replaces: its findings (a record of a change it made stays). */
+function isReplaced(item: unknown): boolean {
+  return isOwnResult(item) && !isChangeRecord(item);
+}
+
+/**
+ * Writes `results` into the ResourceList. Findings an earlier eksfit run wrote
+ * are replaced; its records of changes stay (the items still carry those
+ * changes, and a second run, which changes nothing, must write the same
+ * ResourceList); results of other functions are kept. New ones go at the end
+ * of the list (or of the document, else first). Returns the change made
+ * (undefined when there was nothing to do), for the read-back check.
+ */
+function replaceOwnResults(
+  d: ReadDoc,
+  editor: DocumentEditor,
+  results: readonly Result[],
+  docIndex: number,
+  records: ReadonlySet<Result>,
+): Change | undefined {
   const rl = d.parsed.doc.contents as YAMLMap;
+  const node = rl.get('results', true);
+  const current: unknown = isSeq(node) ? node.toJS(d.parsed.doc, { maxAliasCount: MAX_ALIAS_COUNT }) : undefined;
+  const before = Array.isArray(current) ? (current as unknown[]) : [];
+  const kept = before.filter((i) => isOwnResult(i) && !isReplaced(i));
+  // Records first, then findings: a later run keeps the records where they are and writes the findings after them.
+  const ordered = [...results.filter((r) => records.has(r)), ...results.filter((r) => !records.has(r))];
+  const items = toKrm(ordered)
+    .map((r, i) => {
+      const record = records.has(ordered[i] as Result) ? CHANGE_RECORD_TAG : {};
+      return { ...r, tags: { ...(r.tags as object), ...OWN_RESULT_TAG, ...record } };
+    })
+    .filter((r) => !kept.some((k) => isDeepStrictEqual(withoutRecord(k), withoutRecord(r))));
+  if (items.length === 0 && !before.some(isReplaced)) return undefined;
   const rlObj = { docIndex, path: [], node: rl } as unknown as KObject;
-  const change: Change = { op: 'append', obj: rlObj, path: [], key: 'results', items: toKrm(results) as never[] };
+  const change: Change = { op: 'append', obj: rlObj, path: [], key: 'results', items: items, drop: isReplaced };
   try {
     editText(editor, change);
   } catch (e) {
@@ -116,7 +214,7 @@ function appendResults(d: ReadDoc, editor: DocumentEditor, results: readonly Res
     // The end cannot take new lines (a block scalar that keeps its line breaks ends the text): put results first.
     try {
       if (rl.has('results')) throw e;
-      editor.prependEntries(rl, [['results', toKrm(results) as never[]]]);
+      editor.prependEntries(rl, [['results', items]]);
     } catch (e2) {
       if (!(e2 instanceof UneditableError)) throw e2;
       const at = positionOf(d.segment, rl.range?.[0] ?? 0);
@@ -155,33 +253,77 @@ export function joinFiles(texts: readonly string[], firstOfFile: ReadonlySet<num
   return out;
 }
 
+/** How an edited document is read back: by the yaml library (never the fast reader that read it), as YAML 1.1. */
+const READ_BACK = { version: '1.1', keepSourceTokens: false, prettyErrors: false, logLevel: 'error' } as const;
+
 /**
- * Applies the editor and checks that the text reads back to the intended
- * value: `expected` when planning computed it, else the document's value with
- * the applied changes.
+ * Checks that an edited document's `text` reads back to the intended value:
+ * `expected` when planning computed it, else the document's value with the
+ * applied changes. A JSON document must stay JSON. Returns why it does not,
+ * else undefined. It reads only edited documents, with the yaml library, so a
+ * fault of the fast reader that read the input cannot hide a fault of the edit.
  */
-function verified(
-  d: InputDoc & ReadDoc,
-  editor: DocumentEditor,
-  applied: readonly Change[],
-  verify: boolean,
-  expected: unknown,
-): string {
-  const text = editor.apply();
-  if (!editor.changed) return d.segment.text;
-  if (!verify) return text;
-  const again = readYaml(text);
-  if (again.errors.length > 0) throw new Error(`internal: edited document does not parse: ${again.errors[0]?.message}`);
+function readBack(d: ReadDoc, text: string, applied: readonly Change[], expected: unknown): string | undefined {
+  const again = parseDocument(text, READ_BACK);
+  const error = again.errors[0];
+  if (error) return `the edited document would not read back (${error.message.split('\n')[0]})`;
   let intended = expected;
   if (intended === undefined) {
     intended = d.parsed.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
     for (const c of applied) intended = editValue(intended, c);
   }
-  const actual = again.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
-  if (!isDeepStrictEqual(intended, actual)) {
-    throw new Error(
-      `internal: edited document of ${d.segment.file} (document ${d.segment.index}) does not read back as intended`,
-    );
+  // Compared node by node (no plain copy is built); what the walk does not know is compared as toJS() gives it.
+  const same =
+    sameValue(again.contents, intended) ?? isDeepStrictEqual(intended, again.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
+  if (!same) return 'the edited document would not read back as intended';
+  if (isJson(d.segment.text) && !isJson(text)) return 'the edited document would not be JSON any more';
+  return undefined;
+}
+
+/**
+ * Whether the parsed `node` has the plain value `plain` (as toJS() would
+ * give it), without building that value; undefined when the node holds what
+ * only toJS() resolves (aliases, merge keys, keys that are not plain strings).
+ */
+function sameValue(node: unknown, plain: unknown): boolean | undefined {
+  if (node === null || node === undefined) return plain === null;
+  if (isScalar(node)) {
+    const v = node.value;
+    if (typeof v === 'object' && v !== null) return undefined; // a timestamp or binary: as toJS() makes it
+    return v === plain || (v === undefined && plain === null) || (Number.isNaN(v) && Number.isNaN(plain));
   }
-  return text;
+  if (isSeq(node)) {
+    if (!Array.isArray(plain) || plain.length !== node.items.length) return false;
+    for (let i = 0; i < plain.length; i++) {
+      const r = sameValue(node.items[i], plain[i]);
+      if (r !== true) return r;
+    }
+    return true;
+  }
+  if (isMap(node)) {
+    if (!isObject(plain) || Array.isArray(plain)) return false;
+    let n = 0;
+    for (const pair of node.items) {
+      const k = pair.key;
+      if (!isScalar(k) || typeof k.value !== 'string' || k.value === '<<') return undefined;
+      if (!Object.prototype.hasOwnProperty.call(plain, k.value)) return false;
+      const r = sameValue(pair.value, plain[k.value]);
+      if (r !== true) return r;
+      n++;
+    }
+    return n === Object.keys(plain).length ? true : undefined; // fewer keys: duplicates, as toJS() resolves them
+  }
+  return undefined;
+}
+
+/** True when `text` (after a `---` line and comments, which a JSON file does not have) is one JSON value. */
+function isJson(text: string): boolean {
+  const t = text.replace(/^\uFEFF/, '').trimStart();
+  if (!t.startsWith('{') && !t.startsWith('[')) return false;
+  try {
+    JSON.parse(t);
+    return true;
+  } catch {
+    return false;
+  }
 }

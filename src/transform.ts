@@ -17,6 +17,7 @@ import { planObjects } from './plan.ts';
 import { defaultPolicy, loadPolicy, type Policy } from './policy.ts';
 import { joinFiles, render } from './render.ts';
 import { result, type Result } from './results.ts';
+import type { KObject } from './workload.ts';
 
 export type { Source };
 
@@ -27,12 +28,6 @@ export interface TransformOptions {
   readonly fallbackPolicy?: Policy;
   /** Namespace assumed for objects without one (like `helm -n`). Default `default`. */
   readonly namespace?: string;
-  /**
-   * Parse every edited document back and compare it with the intended values
-   * before output (default true). It doubles the cost of edited documents; the
-   * CLI turns it off for large inputs (see cli.ts).
-   */
-  readonly verify?: boolean;
   /** Warnings become errors (`--strict`): in the results returned and in a ResourceList's. */
   readonly strict?: boolean;
 }
@@ -59,23 +54,34 @@ export function transform(sources: readonly Source[], options: TransformOptions 
   const input = readInput(sources, fallback.kinds);
   const mode = input.resourceList ? 'krm' : 'stream';
   const chosen = choosePolicy(input, options.policy, fallback);
-  const verify = options.verify ?? true;
   if (chosen instanceof ConfigError) {
     const problems = chosen.problems.map((p) => result('error', undefined, `invalid functionConfig: ${p}`));
     const errors = [result('error', undefined, chosen.message), ...problems];
-    const rendered = render(input, { changes: [], findings: errors }, { verify, strict: false });
+    const rendered = render(input, { changes: [], findings: errors }, { strict: false });
     return outputOf(input, mode, rendered, { workloads: [] }, chosen);
   }
-  const plan = planObjects(input.objects, chosen, {
-    ...(options.namespace ? { namespace: options.namespace } : {}),
-    configMaps: unreadConfigMaps(input, options.namespace ?? 'default'),
-  });
-  const rendered = render(
-    input,
-    { changes: plan.changes, conflicts: plan.conflicts, findings: plan.results, planned: plan.planned },
-    { verify, strict: options.strict ?? false },
-  );
-  return outputOf(input, mode, rendered, plan.billing);
+  // Every edited document is read back before anything is written. A workload
+  // whose edit cannot be made, or would not read back, is planned again as left
+  // unchanged, so that the checks and the report see what is really written.
+  const leftUnchanged = new Map<KObject, string>();
+  const configMaps = unreadConfigMaps(input, options.namespace ?? 'default');
+  for (;;) {
+    const plan = planObjects(input.objects, chosen, {
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+      configMaps,
+      leftUnchanged,
+    });
+    const rendered = render(
+      input,
+      { changes: plan.changes, conflicts: plan.conflicts, findings: plan.results, planned: plan.planned },
+      { strict: options.strict ?? false },
+    );
+    const before = leftUnchanged.size;
+    for (const [obj, why] of rendered.refused) if (!leftUnchanged.has(obj)) leftUnchanged.set(obj, why);
+    // Each round leaves at least one more workload unchanged: this ends.
+    if (rendered.refused.size === 0 || leftUnchanged.size === before)
+      return outputOf(input, mode, rendered, plan.billing);
+  }
 }
 
 /** The output, with the joined input built only when a caller reads it (`--diff`). */

@@ -161,15 +161,62 @@ export function isSafePlain(text: string): boolean {
   return doc.errors.length === 0 && doc.get('x') === text;
 }
 
-/** A value in flow style. */
-export function flowText(value: NewValue): string {
-  if (Array.isArray(value)) return `[${value.map(flowText).join(', ')}]`;
+/**
+ * A value in flow style. `json`: as JSON (every key quoted), `compact` without
+ * spaces after `:` and `,` (a JSON document written on one line).
+ */
+export function flowText(value: NewValue, json = false, compact = false): string {
+  const comma = compact ? ',' : ', ';
+  const colon = compact ? ':' : ': ';
+  if (Array.isArray(value)) return `[${value.map((v) => flowText(v, json, compact)).join(comma)}]`;
   if (typeof value === 'object') {
     return `{${Object.entries(value)
-      .map(([k, v]) => `${keyText(k)}: ${flowText(v)}`)
-      .join(', ')}}`;
+      .map(([k, v]) => `${json ? JSON.stringify(k) : keyText(k)}${colon}${flowText(v, json, compact)}`)
+      .join(comma)}}`;
   }
   return scalarText(value);
+}
+
+/**
+ * True when the plain scalar `node` starts its line below a comment line (with
+ * only blank lines between): the yaml library then takes a key written right
+ * after it at the comment's column as part of the scalar, so nothing may be
+ * inserted after it (`name:` / `#c` / `  v`).
+ */
+export function followsComment(text: string, node: Node): boolean {
+  if (!isScalar(node) || node.type !== 'PLAIN' || !node.range) return false;
+  let lineStart = text.lastIndexOf('\n', node.range[0] - 1) + 1;
+  if (!/^[ \t]*$/.test(text.slice(lineStart, node.range[0]))) return false;
+  while (lineStart > 0) {
+    const prev = text.lastIndexOf('\n', lineStart - 2) + 1;
+    const line = text.slice(prev, lineStart - 1).trim();
+    if (line.startsWith('#')) return true;
+    if (line !== '') return false;
+    lineStart = prev;
+  }
+  return false;
+}
+
+/** The node whose text ends a block collection's last entry (what textEnd measures). */
+export function lastNode(last: Pair | Node): Node | undefined {
+  let node: unknown = last;
+  for (;;) {
+    if (isPair(node)) {
+      const v = node.value as Node | null;
+      if (v?.range && !(isScalar(v) && v.range[0] === v.range[1] && v.value === null)) {
+        node = v;
+        continue;
+      }
+      return undefined;
+    }
+    if ((isMap(node) || isSeq(node)) && !node.flow) {
+      const items = node.items as unknown[];
+      if (items.length === 0) return undefined;
+      node = items[items.length - 1];
+      continue;
+    }
+    return node as Node;
+  }
 }
 
 /** Indent unit and sequence style of a document, read from its first nested block collections. */

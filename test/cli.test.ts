@@ -157,4 +157,30 @@ bin('bad input: one clear line, no stack, nothing on stdout', () => {
   assert.is(r.stderr, 'eksfit: <stdin>:1:4: Missing closing "quote\n');
 });
 
+bin('a closed pipe (eksfit big.yaml | head) ends quietly, as cat does: no stack trace', () => {
+  const dir = tempDir();
+  const big = join(dir, 'big.yaml');
+  // Large enough that the output does not fit in a pipe buffer once the reader has gone.
+  writeFileSync(big, Array.from({ length: 3000 }, (_, i) => POD.replace('name: p', `name: p${i}`)).join('---\n'));
+  const r = spawnSync(
+    'sh',
+    ['-c', `"$0" "$1" | head -c 10 >/dev/null; echo "status $?"`, join(ROOT, 'bin', 'eksfit'), big],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const e = spawnSync('sh', ['-c', `"$0" -q "$1" | head -c 10`, join(ROOT, 'bin', 'eksfit'), big], {
+    encoding: 'utf8',
+  });
+  assert.is(e.stderr, '', 'nothing on standard error');
+  assert.not.match(r.stderr, 'EPIPE');
+  assert.not.match(r.stderr, 'internal error');
+  const status = spawnSync(
+    'bash',
+    ['-c', 'set -o pipefail; "$0" -q "$1" | head -c 10 >/dev/null; echo $?', join(ROOT, 'bin', 'eksfit'), big],
+    { encoding: 'utf8' },
+  );
+  assert.is(status.stdout.trim(), '141', 'the status of a process ended by SIGPIPE, as cat gives');
+});
+
 bin.run();

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { k8sRead } from './helpers/k8syaml.ts';
 import { runCli } from './helpers/run.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
@@ -53,12 +54,28 @@ for (const name of readdirSync(FIXTURES).sort()) {
     } else assert.is(out.code, exit, `exit code (stderr: ${out.stderr})`);
     const manifestMode =
       out.code === 0 && !args.some((a) => ['--check', '--diff', '--format', '-h', '--help', '--version'].includes(a));
+    if (manifestMode && out.stdout !== input) {
+      // Kubernetes is the judge: every document eksfit wrote reads with its reader.
+      for (const doc of await k8sRead(out.stdout))
+        assert.ok(!('error' in doc), `Kubernetes cannot read the output: ${'error' in doc ? doc.error : ''}`);
+      if (isJson(input)) assert.ok(isJson(out.stdout), 'a JSON document stays JSON');
+    }
     if (manifestMode && existsSync(join(dir, 'input.yaml'))) {
       const again = await runCli(args, out.stdout, dir);
       assert.is(again.code, 0, 'second run exit code');
       assert.fixture(again.stdout, out.stdout, 'eksfit(eksfit(x)) must equal eksfit(x)');
     }
   });
+}
+
+/** True when `text` is one JSON value (a .json manifest). */
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 test.run();

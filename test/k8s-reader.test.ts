@@ -374,11 +374,6 @@ const CORPUS_DISAGREEMENTS: Record<string, Disagreement> = {
   'single-quoted scalar continued at column 0': 'refuses',
   'double-quoted scalar continued at column 0': 'refuses',
   'flow mapping continued at column 0': 'refuses',
-  // issue #11, item 2: the edit does not read back (the test reads back at every size): exit 70.
-  'multi-line flow mapping with a comment': 'fails',
-  'flow key without a value': 'fails',
-  // issue #11, item 4: left unchanged (merge key), yet reported as set.
-  'anchors and a merge key in the annotations': 'differs',
   // issue #11, item 5: Kubernetes keeps the last value of a duplicated key.
   'duplicate key in a document eksfit changes': 'refuses',
 };

@@ -119,8 +119,18 @@ export const policy: fc.Arbitrary<PolicySpec> = fc
   .record({
     preset: fc.constantFrom('recommended', 'none', undefined),
     rules: fc.array(rule, { minLength: 1, maxLength: 3 }),
+    // Two rules that place Pods in opposite ways (#14 defect 2): the later one must win alone.
+    placements: sometimes(
+      fc.constantFrom(['avoidSuperNode', 'superNode'] as const, ['superNode', 'avoidSuperNode'] as const),
+      0.2,
+    ),
     rollout: fc.boolean(),
   })
+  .map(({ preset, rules: drawn, placements, rollout }) => ({
+    preset,
+    rollout,
+    rules: [...drawn, ...(placements ?? []).map((placement) => ({ placement }))],
+  }))
   .map(({ preset, rules, rollout }) => ({
     doc: {
       apiVersion: 'eksfit.dev/v1alpha1',

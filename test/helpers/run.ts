@@ -27,7 +27,7 @@ export async function runCli(
     stderr: (t) => {
       stderr += t;
     },
-    env: { EKSFIT_VERIFY: process.env.EKSFIT_VERIFY ?? '1', ...env },
+    env: { ...env },
     cwd,
   });
   return { code, stdout, stderr };
