@@ -171,6 +171,18 @@ function withoutRecord(item: unknown): unknown {
   return { ...item, tags };
 }
 
+/**
+ * True when `item`, an earlier run's record, is the same check on the same
+ * resource as the new result `r`: the record stays and `r` is not added again,
+ * although its wording may differ (a DaemonSet's folded finding lists the
+ * metrics move only in the run that made it).
+ */
+function sameCheck(item: unknown, r: { readonly resourceRef?: unknown; readonly tags?: unknown }): boolean {
+  if (!isObject(item) || !isObject(item.tags) || !isObject(r.tags)) return false;
+  const check = item.tags.check;
+  return check !== undefined && check === r.tags.check && isDeepStrictEqual(item.resourceRef, r.resourceRef);
+}
+
 /** An earlier run's result that this run replaces: its findings (a record of a change it made stays). */
 function isReplaced(item: unknown): boolean {
   return isOwnResult(item) && !isChangeRecord(item);
@@ -203,7 +215,7 @@ function replaceOwnResults(
       const record = records.has(ordered[i] as Result) ? CHANGE_RECORD_TAG : {};
       return { ...r, tags: { ...(r.tags as object), ...OWN_RESULT_TAG, ...record } };
     })
-    .filter((r) => !kept.some((k) => isDeepStrictEqual(withoutRecord(k), withoutRecord(r))));
+    .filter((r) => !kept.some((k) => isDeepStrictEqual(withoutRecord(k), withoutRecord(r)) || sameCheck(k, r)));
   if (items.length === 0 && !before.some(isReplaced)) return undefined;
   const rlObj = { docIndex, path: [], node: rl } as unknown as KObject;
   const change: Change = { op: 'append', obj: rlObj, path: [], key: 'results', items: items, drop: isReplaced };
