@@ -24,6 +24,7 @@ import {
 } from 'yaml';
 import { InputError, type SourcePosition } from './errors.ts';
 import { fastParse, MAX_DEPTH } from './fastyaml.ts';
+import { continuationsInside, indentContinuations } from './lenient.ts';
 import { MAX_ALIAS_COUNT } from './values.ts';
 
 /** One document's text, with where it came from. */
@@ -97,6 +98,12 @@ export interface ParsedSegment {
   readonly duplicateKeys: readonly SourcePosition[];
   /** True when the fast reader read it: then it has no alias, anchor or tag. */
   readonly fast?: boolean;
+  /**
+   * Why eksfit must not edit this document although it read it (a document
+   * Kubernetes reads but the yaml library reads only once normalised, see
+   * lenient.ts: its node offsets point into that normalised text).
+   */
+  readonly readOnly?: string;
 }
 
 /**
@@ -154,6 +161,9 @@ function parseSlowly(segment: Segment): ParsedSegment {
         duplicateKeys.push(pos);
         continue;
       }
+      // What Kubernetes reads although the library does not: continuation lines at column 0.
+      const lenient = readLeniently(segment);
+      if (lenient) return lenient;
       throw yamlError(segment, err);
     }
     checkShape(segment, doc);
@@ -174,6 +184,30 @@ function parseSlowly(segment: Segment): ParsedSegment {
     }
     throw e;
   }
+}
+
+/**
+ * Reads a document whose quoted scalars or flow collections continue at or
+ * left of their parent's indentation (lenient.ts), or returns undefined. The
+ * document is read-only: its offsets point into the normalised text.
+ */
+function readLeniently(segment: Segment): ParsedSegment | undefined {
+  const normalised = indentContinuations(segment.text);
+  if (!normalised) return undefined;
+  const doc = parseDocument(normalised.text, LIBRARY_OPTIONS);
+  const duplicateKeys: SourcePosition[] = [];
+  for (const err of doc.errors) {
+    if (err.code !== 'DUPLICATE_KEY') return undefined;
+    duplicateKeys.push(positionOf({ ...segment, text: normalised.text }, err.pos[0]));
+  }
+  if (!continuationsInside(doc, normalised.indented)) return undefined;
+  checkShape({ ...segment, text: normalised.text }, doc);
+  return {
+    segment,
+    doc,
+    duplicateKeys,
+    readOnly: 'a quoted or flow value continues at or left of its indentation, which only some YAML readers accept',
+  };
 }
 
 /**

@@ -65,6 +65,8 @@ export function render(
     for (const p of list) {
       const mark = editor.edits.length;
       try {
+        // A document read only after normalising it (documents.ts, lenient.ts): its offsets are not the text's.
+        if (d.parsed.readOnly) throw new UneditableError(d.parsed.readOnly);
         editText(editor, p.change);
         applied.push(p.change);
         pending.push(...p.results);
@@ -109,6 +111,9 @@ function appendResults(d: ReadDoc, editor: DocumentEditor, results: readonly Res
   const rl = d.parsed.doc.contents as YAMLMap;
   const rlObj = { docIndex, path: [], node: rl } as unknown as KObject;
   const change: Change = { op: 'append', obj: rlObj, path: [], key: 'results', items: toKrm(results) as never[] };
+  if (d.parsed.readOnly) {
+    throw new InputError(`cannot add results to this ResourceList: ${d.parsed.readOnly}`, positionOf(d.segment, 0));
+  }
   try {
     editText(editor, change);
   } catch (e) {

@@ -1,0 +1,83 @@
+/**
+ * eksfit's reader against the Kubernetes reader (k8syaml oracle) on minimal documents of
+ * issues #11 (item 1: continuations at column 0; item 5: duplicate keys) and #14 (defects
+ * 3, 4, 5): the value eksfit reads is the value Kubernetes reads, and what Kubernetes
+ * refuses is refused with a position.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseSegment, splitSegments } from '../src/documents.ts';
+import { InputError } from '../src/errors.ts';
+import { indentContinuations } from '../src/lenient.ts';
+import { hostTest } from './helpers/hosts.ts';
+import { K8SYAML, k8sError, k8sRead } from './helpers/k8syaml.ts';
+
+/** What eksfit reads in a stream: each document's value (null documents dropped), or the error. */
+function eksfitRead(text: string): { values: unknown[] } | { error: InputError } {
+  try {
+    const values = splitSegments(text)
+      .map((s) => parseSegment(s).doc.toJS() as unknown)
+      .filter((v) => v !== null && v !== undefined);
+    return { values };
+  } catch (e) {
+    if (e instanceof InputError) return { error: e };
+    throw e;
+  }
+}
+
+/** Documents Kubernetes reads (and eksfit must read the same). */
+const READ: Record<string, string> = {
+  'single-quoted, closing quote at column 0': "a:\n  description: 'line one.\n\n    line two.\n\n'\nb: 1\n",
+  'single-quoted with an escaped quote, continued at column 0': "a:\n  b: 'it''s\nthere'\nc: 2\n",
+  'double-quoted continued at column 0': 'a:\n  m: "one\ntwo"\nb: 1\n',
+  'double-quoted with escapes and an escaped line break at column 0': 'a:\n  m: "x\\"y\\\n z\\n\nw"\nb: 1\n',
+  'flow mapping continued at column 0': 'metadata:\n  labels: {a: b,\nc: d}\nb: 1\n',
+  'flow sequence continued at column 0': 'k: [a,\nb]\n',
+  'nested flow with a comment, continued at column 0': 'k:\n  m: {a: [1,\n2], # note\nb: "x\ny"}\nz: 0\n',
+  'a sequence item with a quoted value at column 0': "l:\n- name: 'a\nb'\n  v: 1\n",
+  'a block scalar with quotes before a continued flow': "s: |\n  '{\n  x\nk: [1,\n2]\n",
+  'a quoted key is no continuation': "'a b': 'c\nd'\n",
+};
+
+/** Documents Kubernetes refuses (and eksfit must refuse, with a position). */
+const REFUSED: Record<string, string> = {
+  'plain scalar continued below its key': 'a:\n  b: one\ntwo\n',
+  'unclosed single quote': "a: 'one\nb: 2\n",
+  'unclosed flow mapping': 'a: {b: c\n',
+};
+
+const S = suite('reading as Kubernetes does');
+
+S('indentContinuations changes nothing in ordinary YAML', () => {
+  for (const text of ['a: 1\n', "a: 'x'\nb: [1, 2]\n", 'a: |\n  x\n', 'a:\n  b: "c\n    d"\n'])
+    assert.is(indentContinuations(text), undefined, text);
+});
+
+S('a continued quoted value is read, line numbers kept', () => {
+  const [seg] = splitSegments(READ['single-quoted, closing quote at column 0'] as string);
+  const parsed = parseSegment(seg as never);
+  assert.ok(parsed.readOnly, 'a normalised document is read-only');
+  assert.equal(parsed.doc.toJS(), { a: { description: 'line one.\nline two.\n' }, b: 1 });
+});
+
+hostTest(S, 'continuations at column 0: the values Kubernetes reads', [K8SYAML], ['k8syaml'], async () => {
+  for (const [name, text] of Object.entries(READ)) {
+    const k8s = await k8sRead(text);
+    assert.is(k8sError(k8s), undefined, `${name}: Kubernetes reads it`);
+    const got = eksfitRead(text);
+    assert.ok('values' in got, `${name}: eksfit refuses it: ${'error' in got ? got.error.message : ''}`);
+    const want = k8s.map((d) => (d as { json: unknown }).json).filter((v) => v !== null);
+    assert.equal(got.values, want, name);
+  }
+});
+
+hostTest(S, 'what Kubernetes refuses stays refused, with a position', [K8SYAML], ['k8syaml'], async () => {
+  for (const [name, text] of Object.entries(REFUSED)) {
+    assert.ok(k8sError(await k8sRead(text)) !== undefined, `${name}: Kubernetes refuses it`);
+    const got = eksfitRead(text);
+    assert.ok('error' in got, `${name}: eksfit reads it`);
+    if ('error' in got) assert.ok(got.error.position && got.error.position.line > 0, `${name}: no position`);
+  }
+});
+
+S.run();
