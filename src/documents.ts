@@ -70,12 +70,15 @@ export function splitSegments(text: string, file = '<stdin>'): Segment[] {
       afterEnd = true;
       inPrefix = true;
       directives = false;
-    } else if ((afterEnd || inPrefix) && text.charCodeAt(pos + bom) === 0x25 /* % */) {
+    } else if (inPrefix && text.charCodeAt(pos + bom) === 0x25 /* % */) {
+      // A directive: only before a document's content starts (at the stream's start or after `...`).
       if (afterEnd && pos > start) push(pos, line);
       afterEnd = false;
       directives = true;
     } else if (inPrefix && !/^\uFEFF?[ \t]*(?:#|\r?\n|$)/.test(text.slice(pos, Math.min(lineEnd, pos + 200)))) {
+      // Content: from here on a `%` line is text of this document (`a` / `...` / `b` / `%x` is valid).
       inPrefix = false;
+      afterEnd = false;
     }
     pos = lineEnd;
     line++;
@@ -145,15 +148,29 @@ const LIBRARY_OPTIONS = {
  * back with it too).
  */
 export function readYaml(text: string): Document.Parsed {
-  return fastParse(text, { prettyErrors: false }) ?? parseDocument(text, LIBRARY_OPTIONS);
+  return fastParse(text, { prettyErrors: false }) ?? parseDocument(libraryText(text), LIBRARY_OPTIONS);
 }
+
+/**
+ * The text the yaml library reads: with `%YAML` directives made comments (same
+ * length, so every offset stays), for Kubernetes reads every document as YAML
+ * 1.1 whatever it declares (its reader cuts a directive off from its `---`):
+ * `%YAML 1.2` must not make `containerPort: 021614` anything but 9100.
+ */
+function libraryText(text: string): string {
+  if (!text.includes('%YAML')) return text;
+  return text.replace(DIRECTIVE_PREFIX, (prefix) => prefix.replace(/^(\uFEFF?)%YAML/gm, '$1#YAML'));
+}
+
+/** The lines before a document's content: blank lines, comments and directives. */
+const DIRECTIVE_PREFIX = /^(?:\uFEFF?(?:[ \t]*(?:#[^\n]*)?|%[^\n]*)(?:\n|$))+/;
 
 function parseSlowly(segment: Segment): ParsedSegment {
   // Refused before the library builds (recursively, and large) what is nested too deep to keep.
   const deep = excessiveNesting(segment.text, MAX_NESTING);
   if (deep >= 0) throw new InputError(`nested more than ${MAX_NESTING} levels deep`, positionOf(segment, deep));
   try {
-    const doc = parseDocument(segment.text, LIBRARY_OPTIONS);
+    const doc = parseDocument(libraryText(segment.text), LIBRARY_OPTIONS);
     const duplicateKeys: SourcePosition[] = [];
     for (const err of doc.errors) {
       const pos = positionOf(segment, err.pos[0]);
@@ -194,7 +211,7 @@ function parseSlowly(segment: Segment): ParsedSegment {
 function readLeniently(segment: Segment): ParsedSegment | undefined {
   const normalised = indentContinuations(segment.text);
   if (!normalised) return undefined;
-  const doc = parseDocument(normalised.text, LIBRARY_OPTIONS);
+  const doc = parseDocument(libraryText(normalised.text), LIBRARY_OPTIONS);
   const duplicateKeys: SourcePosition[] = [];
   for (const err of doc.errors) {
     if (err.code !== 'DUPLICATE_KEY') return undefined;
