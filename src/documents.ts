@@ -21,6 +21,7 @@ import {
   type Document,
   type Node,
   type YAMLError,
+  visit,
 } from 'yaml';
 import { InputError, type SourcePosition } from './errors.ts';
 import { fastParse, MAX_DEPTH } from './fastyaml.ts';
@@ -93,12 +94,27 @@ function isMarker(text: string, at: number, ch: string): boolean {
   return next === undefined || next === ' ' || next === '\t' || next === '\n' || next === '\r';
 }
 
+/** A key that occurs more than once in one mapping. */
+export interface DuplicateKey {
+  readonly key: string;
+  /** The occurrence Kubernetes uses: the last. */
+  readonly position: SourcePosition;
+  /** The occurrences it ignores. */
+  readonly shadowed: readonly SourcePosition[];
+}
+
 /** A parsed segment. `doc` offsets point into `segment.text`. */
 export interface ParsedSegment {
   readonly segment: Segment;
   readonly doc: Document.Parsed;
-  /** Duplicate-key errors: fatal only when the document must change. */
+  /** Where the yaml library found duplicate keys (an error in a policy file; see `duplicates` for manifests). */
   readonly duplicateKeys: readonly SourcePosition[];
+  /**
+   * Duplicated keys, read as Kubernetes reads them: the last occurrence counts,
+   * and the earlier ones are taken out of `doc` (so that every reader and editor
+   * of `doc` sees, and edits, the occurrence Kubernetes uses).
+   */
+  readonly duplicates?: readonly DuplicateKey[];
   /** True when the fast reader read it: then it has no alias, anchor or tag. */
   readonly fast?: boolean;
   /**
@@ -125,11 +141,12 @@ export function parseSegment(segment: Segment): ParsedSegment {
 
 /**
  * Throws the InputError parseSegment would throw, for a document that passes
- * through untouched (duplicate keys are then no error).
+ * through untouched; returns the library's reading when the fast reader could
+ * not read it (for its duplicated keys), else undefined.
  */
-export function checkSyntax(segment: Segment): void {
-  if (fastParse(segment.text, { prettyErrors: false })) return;
-  parseSlowly(segment);
+export function checkSyntax(segment: Segment): ParsedSegment | undefined {
+  if (fastParse(segment.text, { prettyErrors: false })) return undefined;
+  return parseSlowly(segment);
 }
 
 /** parseSegment with the yaml library: anything the fast reader leaves. */
@@ -148,7 +165,15 @@ const LIBRARY_OPTIONS = {
  * back with it too).
  */
 export function readYaml(text: string): Document.Parsed {
-  return fastParse(text, { prettyErrors: false }) ?? parseDocument(libraryText(text), LIBRARY_OPTIONS);
+  const fast = fastParse(text, { prettyErrors: false });
+  if (fast) return fast;
+  const doc = parseDocument(libraryText(text), LIBRARY_OPTIONS);
+  // Duplicated keys read as Kubernetes reads them: the last one counts.
+  if (doc.errors.length > 0 && doc.errors.every((e) => e.code === 'DUPLICATE_KEY')) {
+    keepLastKeys(doc, { text, file: '', line: 0, index: 0 });
+    doc.errors.length = 0;
+  }
+  return doc;
 }
 
 /**
@@ -184,7 +209,8 @@ function parseSlowly(segment: Segment): ParsedSegment {
       throw yamlError(segment, err);
     }
     checkShape(segment, doc);
-    return { segment, doc, duplicateKeys };
+    if (duplicateKeys.length === 0) return { segment, doc, duplicateKeys };
+    return { segment, doc, duplicateKeys, duplicates: keepLastKeys(doc, segment) };
   } catch (e) {
     // The yaml library recurses once per nesting level: a deep enough document overflows the
     // stack (a RangeError, or a SyntaxError when the overflow hits while a regular expression compiles).
@@ -201,6 +227,42 @@ function parseSlowly(segment: Segment): ParsedSegment {
     }
     throw e;
   }
+}
+
+/**
+ * Takes the earlier occurrences of every duplicated key out of its mapping, as
+ * Kubernetes' reader keeps the last value (goyaml v2; sigs.k8s.io/yaml), and
+ * says which keys were duplicated where. Merge keys (`<<`) are left alone.
+ */
+function keepLastKeys(doc: Document.Parsed, segment: Segment): DuplicateKey[] {
+  const found: DuplicateKey[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const last = new Map<string, number>();
+      map.items.forEach((pair, i) => {
+        const k = pair.key;
+        if (isScalar(k) && k.value !== '<<' && typeof k.value !== 'symbol') last.set(String(k.value), i);
+      });
+      if (last.size === map.items.length) return;
+      const shadowed = new Map<string, SourcePosition[]>();
+      map.items = map.items.filter((pair, i) => {
+        const k = pair.key;
+        if (!isScalar(k) || k.value === '<<' || typeof k.value === 'symbol') return true;
+        const name = String(k.value);
+        if (last.get(name) === i) return true;
+        const list = shadowed.get(name) ?? [];
+        list.push(positionOf(segment, k.range?.[0] ?? 0));
+        shadowed.set(name, list);
+        return false;
+      });
+      for (const [key, list] of shadowed) {
+        const kept = map.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+        const at = isScalar(kept?.key) ? (kept.key.range?.[0] ?? 0) : 0;
+        found.push({ key, position: positionOf(segment, at), shadowed: list });
+      }
+    },
+  });
+  return found;
 }
 
 /**
@@ -223,6 +285,7 @@ function readLeniently(segment: Segment): ParsedSegment | undefined {
     segment,
     doc,
     duplicateKeys,
+    ...(duplicateKeys.length > 0 ? { duplicates: keepLastKeys(doc, { ...segment, text: normalised.text }) } : {}),
     readOnly: 'a quoted or flow value continues at or left of its indentation, which only some YAML readers accept',
   };
 }

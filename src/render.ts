@@ -57,9 +57,6 @@ export function render(
   let rlEdits: { editor: DocumentEditor; applied: Change[] } | undefined;
   for (const [docIndex, list] of byDoc) {
     const d = docs[docIndex] as ReadDoc;
-    if (d.parsed.duplicateKeys.length > 0) {
-      throw new InputError('duplicate mapping key in a document eksfit must change', d.parsed.duplicateKeys[0]);
-    }
     const editor = new DocumentEditor(d.segment.text, { aliasFree: d.parsed.fast === true });
     const applied: Change[] = [];
     for (const p of list) {
@@ -96,9 +93,6 @@ export function render(
       applied: [],
     };
     changed = editor.changed;
-    if ((changed || all.length > 0) && d.parsed.duplicateKeys.length > 0) {
-      throw new InputError('duplicate mapping key in the ResourceList', d.parsed.duplicateKeys[0]);
-    }
     if (all.length > 0) applied.push(appendResults(d, editor, all, docIndexOfRl));
     texts[docIndexOfRl] = verified(d, editor, applied, options.verify, undefined);
   }

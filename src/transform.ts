@@ -66,7 +66,12 @@ export function transform(sources: readonly Source[], options: TransformOptions 
   const plan = planObjects(input.objects, chosen, options.namespace ? { namespace: options.namespace } : {});
   const rendered = render(
     input,
-    { changes: plan.changes, conflicts: plan.conflicts, findings: plan.results, planned: plan.planned },
+    {
+      changes: plan.changes,
+      conflicts: plan.conflicts,
+      findings: [...input.warnings, ...plan.results],
+      planned: plan.planned,
+    },
     { verify, strict: options.strict ?? false },
   );
   return outputOf(input, mode, rendered);

@@ -37,6 +37,11 @@ const READ: Record<string, string> = {
   'a sequence item with a quoted value at column 0': "l:\n- name: 'a\nb'\n  v: 1\n",
   'a block scalar with quotes before a continued flow': "s: |\n  '{\n  x\nk: [1,\n2]\n",
   'a quoted key is no continuation': "'a b': 'c\nd'\n",
+  // issue #11, item 5: the last occurrence of a duplicated key counts
+  'a duplicated key': 'a: 1\nb: 2\na: 3\n',
+  'a key duplicated three times, nested': 'm:\n  x: 1\n  y: 0\n  x: 2\n  x: 3\n',
+  'a duplicated key in a flow mapping': 'm: {a: 1, a: 2}\n',
+  'a duplicated key whose values are mappings': 'm:\n  a: {p: 1}\n  a:\n    q: 2\n',
 };
 
 /** Documents Kubernetes refuses (and eksfit must refuse, with a position). */
@@ -78,6 +83,16 @@ hostTest(S, 'what Kubernetes refuses stays refused, with a position', [K8SYAML],
     assert.ok('error' in got, `${name}: eksfit reads it`);
     if ('error' in got) assert.ok(got.error.position && got.error.position.line > 0, `${name}: no position`);
   }
+});
+
+S('a duplicated key: the document keeps the last occurrence only, and says where each was', () => {
+  const [seg] = splitSegments('a: 1\nb: 2\na: 3\n');
+  const parsed = parseSegment(seg as never);
+  assert.equal(parsed.doc.toJS(), { b: 2, a: 3 });
+  assert.equal(
+    parsed.duplicates?.map((d) => [d.key, d.position.line, d.shadowed.map((p) => p.line)]),
+    [['a', 3, [1]]],
+  );
 });
 
 S.run();
