@@ -131,6 +131,7 @@ export interface ParsedSegment {
  * returned, since a document that is passed through untouched may keep them.
  */
 export function parseSegment(segment: Segment): ParsedSegment {
+  checkSeparators(segment);
   // The fast reader builds the very Document parseDocument would, for the plain
   // block YAML that manifests are made of; it has no aliases, no errors and at
   // most MAX_DEPTH levels, so none of the checks below can fire on it.
@@ -145,9 +146,31 @@ export function parseSegment(segment: Segment): ParsedSegment {
  * not read it (for its duplicated keys), else undefined.
  */
 export function checkSyntax(segment: Segment): ParsedSegment | undefined {
+  checkSeparators(segment);
   if (fastParse(segment.text, { prettyErrors: false })) return undefined;
   return parseSlowly(segment);
 }
+
+/**
+ * Refuses a line that starts with `---` and goes on with anything but a
+ * comment (`--- |`, `--- text`, `---word`): Kubernetes' document reader
+ * (apimachinery) cuts documents at such lines and refuses them ("invalid Yaml
+ * document separator"), whatever YAML would make of them.
+ */
+function checkSeparators(segment: Segment): void {
+  const text = segment.text;
+  if (!text.startsWith('---') && !text.includes('\n---')) return;
+  BAD_SEPARATOR.lastIndex = 0;
+  const m = BAD_SEPARATOR.exec(text);
+  if (!m) return;
+  const at = m.index + (m[0].length - (m[1] as string).length);
+  throw new InputError(
+    `invalid document separator: Kubernetes reads a --- line with nothing after it but a comment`,
+    positionOf(segment, at),
+  );
+}
+
+const BAD_SEPARATOR = /^---[ \t]*([^ \t\r\n#][^\r\n]*)/gm;
 
 /** parseSegment with the yaml library: anything the fast reader leaves. */
 /** How the yaml library reads a document: YAML 1.1, as Kubernetes' decoders do. */
