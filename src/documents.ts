@@ -135,7 +135,7 @@ export function parseSegment(segment: Segment): ParsedSegment {
   // The fast reader builds the very Document parseDocument would, for the plain
   // block YAML that manifests are made of; it has no aliases, no errors and at
   // most MAX_DEPTH levels, so none of the checks below can fire on it.
-  const fast = fastParse(segment.text, { prettyErrors: false });
+  const fast = segment.text.includes('\n\uFEFF') ? undefined : fastParse(segment.text, { prettyErrors: false });
   if (fast) return { segment, doc: fast, duplicateKeys: [], fast: true };
   return parseSlowly(segment);
 }
@@ -147,7 +147,7 @@ export function parseSegment(segment: Segment): ParsedSegment {
  */
 export function checkSyntax(segment: Segment): ParsedSegment | undefined {
   checkSeparators(segment);
-  if (fastParse(segment.text, { prettyErrors: false })) return undefined;
+  if (!segment.text.includes('\n\uFEFF') && fastParse(segment.text, { prettyErrors: false })) return undefined;
   return parseSlowly(segment);
 }
 
@@ -188,10 +188,11 @@ const LIBRARY_OPTIONS = {
  * back with it too).
  */
 export function readYaml(text: string): Document.Parsed {
-  const fast = fastParse(text, { prettyErrors: false });
+  const fast = text.includes('\n\uFEFF') ? undefined : fastParse(text, { prettyErrors: false });
   if (fast) return fast;
-  const doc = parseDocument(libraryText(text), LIBRARY_OPTIONS);
+  const doc = readWithLibrary(text);
   // Duplicated keys read as Kubernetes reads them: the last one counts.
+  dropLongKeyErrors(doc, text);
   if (doc.errors.length > 0 && doc.errors.every((e) => e.code === 'DUPLICATE_KEY')) {
     keepLastKeys(doc, { text, file: '', line: 0, index: 0 });
     doc.errors.length = 0;
@@ -205,6 +206,86 @@ export function readYaml(text: string): Document.Parsed {
  * 1.1 whatever it declares (its reader cuts a directive off from its `---`):
  * `%YAML 1.2` must not make `containerPort: 021614` anything but 9100.
  */
+function readWithLibrary(text: string): Document.Parsed {
+  const boms = lineStartBoms(text);
+  if (!boms) return parseDocument(libraryText(text), LIBRARY_OPTIONS);
+  // The library drops a byte-order mark at the start of some lines and keeps others;
+  // Kubernetes (goyaml) drops it only where its document starts (the line after `---`):
+  // elsewhere it is text, part of the key or value it starts (`\n` BOM `apiVersion: v1`
+  // has the key "\uFEFFapiVersion"). Each is read as a stand-in character, then put back.
+  const units = libraryText(text).split('');
+  for (const at of boms.inner) units[at] = BOM_STAND_IN;
+  if (boms.dropped !== undefined) units[boms.dropped] = BOM_STAND_IN;
+  const doc = parseDocument(units.join(''), LIBRARY_OPTIONS);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string' || !node.value.includes(BOM_STAND_IN)) return;
+      let v = node.value;
+      if (node.range?.[0] === boms.dropped && v.startsWith(BOM_STAND_IN)) v = v.slice(1);
+      node.value = v.replaceAll(BOM_STAND_IN, '\uFEFF');
+    },
+  });
+  return doc;
+}
+
+/**
+ * Why a document with a byte-order mark inside is never edited: the mark belongs
+ * to the key it starts, for Kubernetes, and an entry added next to that key
+ * could not be indented as the key reads.
+ */
+const INNER_BOM = 'a byte-order mark inside the document (Kubernetes reads it as part of the key or value it starts)';
+
+/**
+ * Drops the library's "at most 1024 chars" errors for keys of at most 1,024
+ * characters. The library measures an implicit key from where the previous
+ * node ended (after `s:` and its line break, say), Kubernetes' reader (goyaml)
+ * and the fast reader from the key's first character: a 1,024-character key
+ * is read, a 1,025-character one refused.
+ */
+function dropLongKeyErrors(doc: Document.Parsed, text: string): void {
+  if (!doc.errors.some((e) => e.code === 'KEY_OVER_1024_CHARS')) return;
+  const kept = doc.errors.filter((e) => {
+    if (e.code !== 'KEY_OVER_1024_CHARS') return true;
+    // the key's first character: past white space, line breaks and comment lines
+    let start = e.pos[0];
+    while (start < e.pos[1]) {
+      const c = text[start];
+      if (c === ' ' || c === '\t' || c === '\r' || c === '\n') start++;
+      else if (c === '#') start = text.indexOf('\n', start) < 0 ? e.pos[1] : text.indexOf('\n', start);
+      else break;
+    }
+    return e.pos[1] - start > MAX_KEY_LENGTH;
+  });
+  doc.errors.splice(0, doc.errors.length, ...kept);
+}
+
+/** The longest implicit key Kubernetes' reader reads, in characters. */
+const MAX_KEY_LENGTH = 1024;
+
+/** Stands in for a byte-order mark inside a document while the library reads it (a private-use character). */
+const BOM_STAND_IN = '\uE000';
+
+/**
+ * The byte-order marks that start a line after the first: `inner`, those
+ * Kubernetes reads as text, and `dropped`, the one on the line right after the
+ * document's own `---` line, where Kubernetes' document starts and the mark is
+ * dropped. Undefined when there is none, or when the text holds the stand-in
+ * character itself (then the library's reading stands).
+ */
+export function lineStartBoms(text: string): { inner: number[]; dropped?: number } | undefined {
+  let at = text.indexOf('\n\uFEFF');
+  if (at < 0 || text.includes(BOM_STAND_IN)) return undefined;
+  const inner: number[] = [];
+  let dropped: number | undefined;
+  while (at >= 0) {
+    const bom = at + 1;
+    if (text.lastIndexOf('\n', at - 1) < 0 && /^\uFEFF?---(?:[ \t\r]|$)/.test(text.slice(0, at))) dropped = bom;
+    else inner.push(bom);
+    at = text.indexOf('\n\uFEFF', bom);
+  }
+  return dropped === undefined ? { inner } : { inner, dropped };
+}
+
 function libraryText(text: string): string {
   if (!text.includes('%YAML')) return text;
   return text.replace(DIRECTIVE_PREFIX, (prefix) => prefix.replace(/^(\uFEFF?)%YAML/gm, '$1#YAML'));
@@ -218,7 +299,8 @@ function parseSlowly(segment: Segment): ParsedSegment {
   const deep = excessiveNesting(segment.text, MAX_NESTING);
   if (deep >= 0) throw new InputError(`nested more than ${MAX_NESTING} levels deep`, positionOf(segment, deep));
   try {
-    const doc = parseDocument(libraryText(segment.text), LIBRARY_OPTIONS);
+    const doc = readWithLibrary(segment.text);
+    dropLongKeyErrors(doc, segment.text);
     const duplicateKeys: SourcePosition[] = [];
     for (const err of doc.errors) {
       const pos = positionOf(segment, err.pos[0]);
@@ -232,8 +314,14 @@ function parseSlowly(segment: Segment): ParsedSegment {
       throw yamlError(segment, err);
     }
     checkShape(segment, doc);
-    if (duplicateKeys.length === 0) return { segment, doc, duplicateKeys };
-    return { segment, doc, duplicateKeys, duplicates: keepLastKeys(doc, segment) };
+    const readOnly = segment.text.includes('\n\uFEFF') ? INNER_BOM : undefined;
+    return {
+      segment,
+      doc,
+      duplicateKeys,
+      ...(duplicateKeys.length > 0 ? { duplicates: keepLastKeys(doc, segment) } : {}),
+      ...(readOnly ? { readOnly } : {}),
+    };
   } catch (e) {
     // The yaml library recurses once per nesting level: a deep enough document overflows the
     // stack (a RangeError, or a SyntaxError when the overflow hits while a regular expression compiles).
@@ -296,7 +384,8 @@ function keepLastKeys(doc: Document.Parsed, segment: Segment): DuplicateKey[] {
 function readLeniently(segment: Segment): ParsedSegment | undefined {
   const normalised = indentContinuations(segment.text);
   if (!normalised) return undefined;
-  const doc = parseDocument(libraryText(normalised.text), LIBRARY_OPTIONS);
+  const doc = readWithLibrary(normalised.text);
+  dropLongKeyErrors(doc, normalised.text);
   const duplicateKeys: SourcePosition[] = [];
   for (const err of doc.errors) {
     if (err.code !== 'DUPLICATE_KEY') return undefined;

@@ -8,6 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseSegment, splitSegments } from '../src/documents.ts';
 import { InputError } from '../src/errors.ts';
+import { fastParse } from '../src/fastyaml.ts';
 import { indentContinuations } from '../src/lenient.ts';
 import { hostTest } from './helpers/hosts.ts';
 import { K8SYAML, k8sError, k8sRead } from './helpers/k8syaml.ts';
@@ -42,6 +43,15 @@ const READ: Record<string, string> = {
   'a key duplicated three times, nested': 'm:\n  x: 1\n  y: 0\n  x: 2\n  x: 3\n',
   'a duplicated key in a flow mapping': 'm: {a: 1, a: 2}\n',
   'a duplicated key whose values are mappings': 'm:\n  a: {p: 1}\n  a:\n    q: 2\n',
+  // issue #14, defect 3: a BOM after a leading blank or comment line is part of the key
+  'a byte-order mark after a blank line': '\n\uFEFFapiVersion: v1\nkind: Pod\n',
+  'a byte-order mark after a comment line': '# c\n\uFEFFa: 1\nb: 2\n',
+  'a byte-order mark right after ---: dropped': 'a: 1\n---\n\uFEFFb: 2\n',
+  'a byte-order mark inside a nested key and a value': 'a:\n  \uFEFFb: x\uFEFFy\n',
+  // issue #14, defect 5: keys of 1,024 characters are read (the library alone refuses the first)
+  'a 1,024-character key after an empty value': `s:\n${'k'.repeat(1024)}: v\n`,
+  'a 1,024-character key after an empty value, with an anchor': `a: &x 1\ns:\n${'k'.repeat(1024)}: v\n`,
+  'a 1,024-character key after a comment line': `s:\n# c\n${'k'.repeat(1024)}: v\n`,
 };
 
 /** Documents Kubernetes refuses (and eksfit must refuse, with a position). */
@@ -49,6 +59,10 @@ const REFUSED: Record<string, string> = {
   'plain scalar continued below its key': 'a:\n  b: one\ntwo\n',
   'unclosed single quote': "a: 'one\nb: 2\n",
   'unclosed flow mapping': 'a: {b: c\n',
+  'a 1,025-character key after an empty value': `s:\n${'k'.repeat(1025)}: v\n`,
+  'a 1,025-character key with an anchor': `a: &x 1\n${'k'.repeat(1025)}: v\n`,
+  // apimachinery's document reader refuses content on a --- line
+  'content on the --- line': 'a: 1\n--- b: 2\n',
 };
 
 const S = suite('reading as Kubernetes does');
@@ -93,6 +107,29 @@ S('a duplicated key: the document keeps the last occurrence only, and says where
     parsed.duplicates?.map((d) => [d.key, d.position.line, d.shadowed.map((p) => p.line)]),
     [['a', 3, [1]]],
   );
+});
+
+S('a document with a byte-order mark inside is read-only, and its first key keeps the mark', () => {
+  const [seg] = splitSegments('\n\uFEFFapiVersion: v1\nkind: Pod\n');
+  const parsed = parseSegment(seg as never);
+  assert.ok(parsed.readOnly);
+  assert.equal(parsed.doc.toJS(), { '\uFEFFapiVersion': 'v1', kind: 'Pod' });
+});
+
+S('keys of 1,024 characters: the fast reader and the library agree (read), 1,025: both refuse', () => {
+  for (const [n, ok] of [
+    [1024, true],
+    [1025, false],
+  ] as const) {
+    const plain = `s:\n${'k'.repeat(n)}: v\n`;
+    // an anchor elsewhere sends the document to the library
+    const library = `a: &x 1\n${plain}`;
+    assert.is(fastParse(plain) !== undefined, ok, `fast reader, ${n}`);
+    for (const text of [plain, library]) {
+      const got = eksfitRead(text);
+      assert.is('values' in got, ok, `${n}: ${text.slice(0, 12)}`);
+    }
+  }
 });
 
 S.run();
