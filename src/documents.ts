@@ -201,8 +201,8 @@ export function readYaml(text: string): Document.Parsed {
 }
 
 /**
- * The text the yaml library reads: with `%YAML` directives made comments (same
- * length, so every offset stays), for Kubernetes reads every document as YAML
+ * The text the yaml library reads: with `%YAML 1.2` directives made `%YAML 1.1`
+ * (same length, so every offset stays), for Kubernetes reads every document as YAML
  * 1.1 whatever it declares (its reader cuts a directive off from its `---`):
  * `%YAML 1.2` must not make `containerPort: 021614` anything but 9100.
  */
@@ -288,7 +288,9 @@ export function lineStartBoms(text: string): { inner: number[]; dropped?: number
 
 function libraryText(text: string): string {
   if (!text.includes('%YAML')) return text;
-  return text.replace(DIRECTIVE_PREFIX, (prefix) => prefix.replace(/^(\uFEFF?)%YAML/gm, '$1#YAML'));
+  return text.replace(DIRECTIVE_PREFIX, (prefix) =>
+    prefix.replace(/^(\uFEFF?%YAML[ \t]+)1\.2(?=[ \t\r\n#]|$)/gm, (_m, head: string) => `${head}1.1`),
+  );
 }
 
 /** The lines before a document's content: blank lines, comments and directives. */

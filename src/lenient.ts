@@ -203,8 +203,8 @@ export function indentContinuations(text: string): Normalised | undefined {
 export function continuationsInside(doc: Document.Parsed, indented: readonly number[]): boolean {
   const ranges: [number, number][] = [];
   visit(doc, (_key, node) => {
-    const n = node as Node;
-    if (!n.range) return;
+    const n = node as Node | null;
+    if (!n?.range) return;
     if (isCollection(n) && n.flow) ranges.push([n.range[0], n.range[1]]);
     else if (isScalar(n) && (n.type === 'QUOTE_SINGLE' || n.type === 'QUOTE_DOUBLE'))
       ranges.push([n.range[0], n.range[1]]);

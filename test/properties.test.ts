@@ -28,7 +28,7 @@ import {
 } from './helpers/fidelity.ts';
 import { runCli } from './helpers/run.ts';
 
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 100);
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 200);
 const params: fc.Parameters<unknown> = {
   numRuns: RUNS,
   includeErrorInReport: true,

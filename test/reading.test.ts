@@ -109,6 +109,13 @@ S('a duplicated key: the document keeps the last occurrence only, and says where
   );
 });
 
+S('found by fuzzing: a column-0 continuation before an explicit key without a value reads, no crash', () => {
+  // (the key is a mapping, which Kubernetes cannot convert to JSON: the known "collection key"
+  // difference of test/yaml-suite.test.ts; lenient.ts crashed on its null value)
+  const got = eksfitRead("description: 'line one.\n\n  line two.\n\n'\n? apiVersion: v1\nkind: Pod\n");
+  assert.ok('values' in got);
+});
+
 S('a document with a byte-order mark inside is read-only, and its first key keeps the mark', () => {
   const [seg] = splitSegments('\n\uFEFFapiVersion: v1\nkind: Pod\n');
   const parsed = parseSegment(seg as never);
