@@ -21,9 +21,11 @@ import {
   type Document,
   type Node,
   type YAMLError,
+  visit,
 } from 'yaml';
 import { InputError, type SourcePosition } from './errors.ts';
 import { fastParse, MAX_DEPTH } from './fastyaml.ts';
+import { continuationsInside, indentContinuations } from './lenient.ts';
 import { MAX_ALIAS_COUNT } from './values.ts';
 
 /** One document's text, with where it came from. */
@@ -69,12 +71,15 @@ export function splitSegments(text: string, file = '<stdin>'): Segment[] {
       afterEnd = true;
       inPrefix = true;
       directives = false;
-    } else if ((afterEnd || inPrefix) && text.charCodeAt(pos + bom) === 0x25 /* % */) {
+    } else if (inPrefix && text.charCodeAt(pos + bom) === 0x25 /* % */) {
+      // A directive: only before a document's content starts (at the stream's start or after `...`).
       if (afterEnd && pos > start) push(pos, line);
       afterEnd = false;
       directives = true;
     } else if (inPrefix && !/^\uFEFF?[ \t]*(?:#|\r?\n|$)/.test(text.slice(pos, Math.min(lineEnd, pos + 200)))) {
+      // Content: from here on a `%` line is text of this document (`a` / `...` / `b` / `%x` is valid).
       inPrefix = false;
+      afterEnd = false;
     }
     pos = lineEnd;
     line++;
@@ -89,14 +94,35 @@ function isMarker(text: string, at: number, ch: string): boolean {
   return next === undefined || next === ' ' || next === '\t' || next === '\n' || next === '\r';
 }
 
+/** A key that occurs more than once in one mapping. */
+export interface DuplicateKey {
+  readonly key: string;
+  /** The occurrence Kubernetes uses: the last. */
+  readonly position: SourcePosition;
+  /** The occurrences it ignores. */
+  readonly shadowed: readonly SourcePosition[];
+}
+
 /** A parsed segment. `doc` offsets point into `segment.text`. */
 export interface ParsedSegment {
   readonly segment: Segment;
   readonly doc: Document.Parsed;
-  /** Duplicate-key errors: fatal only when the document must change. */
+  /** Where the yaml library found duplicate keys (an error in a policy file; see `duplicates` for manifests). */
   readonly duplicateKeys: readonly SourcePosition[];
+  /**
+   * Duplicated keys, read as Kubernetes reads them: the last occurrence counts,
+   * and the earlier ones are taken out of `doc` (so that every reader and editor
+   * of `doc` sees, and edits, the occurrence Kubernetes uses).
+   */
+  readonly duplicates?: readonly DuplicateKey[];
   /** True when the fast reader read it: then it has no alias, anchor or tag. */
   readonly fast?: boolean;
+  /**
+   * Why eksfit must not edit this document although it read it (a document
+   * Kubernetes reads but the yaml library reads only once normalised, see
+   * lenient.ts: its node offsets point into that normalised text).
+   */
+  readonly readOnly?: string;
 }
 
 /**
@@ -105,22 +131,46 @@ export interface ParsedSegment {
  * returned, since a document that is passed through untouched may keep them.
  */
 export function parseSegment(segment: Segment): ParsedSegment {
+  checkSeparators(segment);
   // The fast reader builds the very Document parseDocument would, for the plain
   // block YAML that manifests are made of; it has no aliases, no errors and at
   // most MAX_DEPTH levels, so none of the checks below can fire on it.
-  const fast = fastParse(segment.text, { prettyErrors: false });
+  const fast = segment.text.includes('\n\uFEFF') ? undefined : fastParse(segment.text, { prettyErrors: false });
   if (fast) return { segment, doc: fast, duplicateKeys: [], fast: true };
   return parseSlowly(segment);
 }
 
 /**
  * Throws the InputError parseSegment would throw, for a document that passes
- * through untouched (duplicate keys are then no error).
+ * through untouched; returns the library's reading when the fast reader could
+ * not read it (for its duplicated keys), else undefined.
  */
-export function checkSyntax(segment: Segment): void {
-  if (fastParse(segment.text, { prettyErrors: false })) return;
-  parseSlowly(segment);
+export function checkSyntax(segment: Segment): ParsedSegment | undefined {
+  checkSeparators(segment);
+  if (!segment.text.includes('\n\uFEFF') && fastParse(segment.text, { prettyErrors: false })) return undefined;
+  return parseSlowly(segment);
 }
+
+/**
+ * Refuses a line that starts with `---` and goes on with anything but a
+ * comment (`--- |`, `--- text`, `---word`): Kubernetes' document reader
+ * (apimachinery) cuts documents at such lines and refuses them ("invalid Yaml
+ * document separator"), whatever YAML would make of them.
+ */
+function checkSeparators(segment: Segment): void {
+  const text = segment.text;
+  if (!text.startsWith('---') && !text.includes('\n---')) return;
+  BAD_SEPARATOR.lastIndex = 0;
+  const m = BAD_SEPARATOR.exec(text);
+  if (!m) return;
+  const at = m.index + (m[0].length - (m[1] as string).length);
+  throw new InputError(
+    `invalid document separator: Kubernetes reads a --- line with nothing after it but a comment`,
+    positionOf(segment, at),
+  );
+}
+
+const BAD_SEPARATOR = /^---[ \t]*([^ \t\r\n#][^\r\n]*)/gm;
 
 /** parseSegment with the yaml library: anything the fast reader leaves. */
 /** How the yaml library reads a document: YAML 1.1, as Kubernetes' decoders do. */
@@ -138,15 +188,129 @@ const LIBRARY_OPTIONS = {
  * back with it too).
  */
 export function readYaml(text: string): Document.Parsed {
-  return fastParse(text, { prettyErrors: false }) ?? parseDocument(text, LIBRARY_OPTIONS);
+  const fast = text.includes('\n\uFEFF') ? undefined : fastParse(text, { prettyErrors: false });
+  return fast ?? readYamlWithLibrary(text);
 }
+
+/**
+ * `readYaml` without the fast reader: the yaml library, read as Kubernetes reads
+ * (YAML 1.1 whatever `%YAML` says, the last of duplicated keys). render.ts reads
+ * every edited document back with it, never with the reader that planned the edit.
+ */
+export function readYamlWithLibrary(text: string): Document.Parsed {
+  const doc = readWithLibrary(text);
+  // Duplicated keys read as Kubernetes reads them: the last one counts.
+  dropLongKeyErrors(doc, text);
+  if (doc.errors.length > 0 && doc.errors.every((e) => e.code === 'DUPLICATE_KEY')) {
+    keepLastKeys(doc, { text, file: '', line: 0, index: 0 });
+    doc.errors.length = 0;
+  }
+  return doc;
+}
+
+/**
+ * The text the yaml library reads: with `%YAML 1.2` directives made `%YAML 1.1`
+ * (same length, so every offset stays), for Kubernetes reads every document as YAML
+ * 1.1 whatever it declares (its reader cuts a directive off from its `---`):
+ * `%YAML 1.2` must not make `containerPort: 021614` anything but 9100.
+ */
+function readWithLibrary(text: string): Document.Parsed {
+  const boms = lineStartBoms(text);
+  if (!boms) return parseDocument(libraryText(text), LIBRARY_OPTIONS);
+  // The library drops a byte-order mark at the start of some lines and keeps others;
+  // Kubernetes (goyaml) drops it only where its document starts (the line after `---`):
+  // elsewhere it is text, part of the key or value it starts (`\n` BOM `apiVersion: v1`
+  // has the key "\uFEFFapiVersion"). Each is read as a stand-in character, then put back.
+  const units = libraryText(text).split('');
+  for (const at of boms.inner) units[at] = BOM_STAND_IN;
+  if (boms.dropped !== undefined) units[boms.dropped] = BOM_STAND_IN;
+  const doc = parseDocument(units.join(''), LIBRARY_OPTIONS);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string' || !node.value.includes(BOM_STAND_IN)) return;
+      let v = node.value;
+      if (node.range?.[0] === boms.dropped && v.startsWith(BOM_STAND_IN)) v = v.slice(1);
+      node.value = v.replaceAll(BOM_STAND_IN, '\uFEFF');
+    },
+  });
+  return doc;
+}
+
+/**
+ * Why a document with a byte-order mark inside is never edited: the mark belongs
+ * to the key it starts, for Kubernetes, and an entry added next to that key
+ * could not be indented as the key reads.
+ */
+const INNER_BOM = 'a byte-order mark inside the document (Kubernetes reads it as part of the key or value it starts)';
+
+/**
+ * Drops the library's "at most 1024 chars" errors for keys of at most 1,024
+ * characters. The library measures an implicit key from where the previous
+ * node ended (after `s:` and its line break, say), Kubernetes' reader (goyaml)
+ * and the fast reader from the key's first character: a 1,024-character key
+ * is read, a 1,025-character one refused.
+ */
+function dropLongKeyErrors(doc: Document.Parsed, text: string): void {
+  if (!doc.errors.some((e) => e.code === 'KEY_OVER_1024_CHARS')) return;
+  const kept = doc.errors.filter((e) => {
+    if (e.code !== 'KEY_OVER_1024_CHARS') return true;
+    // the key's first character: past white space, line breaks and comment lines
+    let start = e.pos[0];
+    while (start < e.pos[1]) {
+      const c = text[start];
+      if (c === ' ' || c === '\t' || c === '\r' || c === '\n') start++;
+      else if (c === '#') start = text.indexOf('\n', start) < 0 ? e.pos[1] : text.indexOf('\n', start);
+      else break;
+    }
+    return e.pos[1] - start > MAX_KEY_LENGTH;
+  });
+  doc.errors.splice(0, doc.errors.length, ...kept);
+}
+
+/** The longest implicit key Kubernetes' reader reads, in characters. */
+const MAX_KEY_LENGTH = 1024;
+
+/** Stands in for a byte-order mark inside a document while the library reads it (a private-use character). */
+const BOM_STAND_IN = '\uE000';
+
+/**
+ * The byte-order marks that start a line after the first: `inner`, those
+ * Kubernetes reads as text, and `dropped`, the one on the line right after the
+ * document's own `---` line, where Kubernetes' document starts and the mark is
+ * dropped. Undefined when there is none, or when the text holds the stand-in
+ * character itself (then the library's reading stands).
+ */
+export function lineStartBoms(text: string): { inner: number[]; dropped?: number } | undefined {
+  let at = text.indexOf('\n\uFEFF');
+  if (at < 0 || text.includes(BOM_STAND_IN)) return undefined;
+  const inner: number[] = [];
+  let dropped: number | undefined;
+  while (at >= 0) {
+    const bom = at + 1;
+    if (text.lastIndexOf('\n', at - 1) < 0 && /^\uFEFF?---(?:[ \t\r]|$)/.test(text.slice(0, at))) dropped = bom;
+    else inner.push(bom);
+    at = text.indexOf('\n\uFEFF', bom);
+  }
+  return dropped === undefined ? { inner } : { inner, dropped };
+}
+
+function libraryText(text: string): string {
+  if (!text.includes('%YAML')) return text;
+  return text.replace(DIRECTIVE_PREFIX, (prefix) =>
+    prefix.replace(/^(\uFEFF?%YAML[ \t]+)1\.2(?=[ \t\r\n#]|$)/gm, (_m, head: string) => `${head}1.1`),
+  );
+}
+
+/** The lines before a document's content: blank lines, comments and directives. */
+const DIRECTIVE_PREFIX = /^(?:\uFEFF?(?:[ \t]*(?:#[^\n]*)?|%[^\n]*)(?:\n|$))+/;
 
 function parseSlowly(segment: Segment): ParsedSegment {
   // Refused before the library builds (recursively, and large) what is nested too deep to keep.
   const deep = excessiveNesting(segment.text, MAX_NESTING);
   if (deep >= 0) throw new InputError(`nested more than ${MAX_NESTING} levels deep`, positionOf(segment, deep));
   try {
-    const doc = parseDocument(segment.text, LIBRARY_OPTIONS);
+    const doc = readWithLibrary(segment.text);
+    dropLongKeyErrors(doc, segment.text);
     const duplicateKeys: SourcePosition[] = [];
     for (const err of doc.errors) {
       const pos = positionOf(segment, err.pos[0]);
@@ -154,10 +318,20 @@ function parseSlowly(segment: Segment): ParsedSegment {
         duplicateKeys.push(pos);
         continue;
       }
+      // What Kubernetes reads although the library does not: continuation lines at column 0.
+      const lenient = readLeniently(segment);
+      if (lenient) return lenient;
       throw yamlError(segment, err);
     }
     checkShape(segment, doc);
-    return { segment, doc, duplicateKeys };
+    const readOnly = segment.text.includes('\n\uFEFF') ? INNER_BOM : undefined;
+    return {
+      segment,
+      doc,
+      duplicateKeys,
+      ...(duplicateKeys.length > 0 ? { duplicates: keepLastKeys(doc, segment) } : {}),
+      ...(readOnly ? { readOnly } : {}),
+    };
   } catch (e) {
     // The yaml library recurses once per nesting level: a deep enough document overflows the
     // stack (a RangeError, or a SyntaxError when the overflow hits while a regular expression compiles).
@@ -174,6 +348,68 @@ function parseSlowly(segment: Segment): ParsedSegment {
     }
     throw e;
   }
+}
+
+/**
+ * Takes the earlier occurrences of every duplicated key out of its mapping, as
+ * Kubernetes' reader keeps the last value (goyaml v2; sigs.k8s.io/yaml), and
+ * says which keys were duplicated where. Merge keys (`<<`) are left alone.
+ */
+function keepLastKeys(doc: Document.Parsed, segment: Segment): DuplicateKey[] {
+  const found: DuplicateKey[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const last = new Map<string, number>();
+      map.items.forEach((pair, i) => {
+        const k = pair.key;
+        if (isScalar(k) && k.value !== '<<' && typeof k.value !== 'symbol') last.set(String(k.value), i);
+      });
+      if (last.size === map.items.length) return;
+      const shadowed = new Map<string, SourcePosition[]>();
+      map.items = map.items.filter((pair, i) => {
+        const k = pair.key;
+        if (!isScalar(k) || k.value === '<<' || typeof k.value === 'symbol') return true;
+        const name = String(k.value);
+        if (last.get(name) === i) return true;
+        const list = shadowed.get(name) ?? [];
+        list.push(positionOf(segment, k.range?.[0] ?? 0));
+        shadowed.set(name, list);
+        return false;
+      });
+      for (const [key, list] of shadowed) {
+        const kept = map.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+        const at = isScalar(kept?.key) ? (kept.key.range?.[0] ?? 0) : 0;
+        found.push({ key, position: positionOf(segment, at), shadowed: list });
+      }
+    },
+  });
+  return found;
+}
+
+/**
+ * Reads a document whose quoted scalars or flow collections continue at or
+ * left of their parent's indentation (lenient.ts), or returns undefined. The
+ * document is read-only: its offsets point into the normalised text.
+ */
+function readLeniently(segment: Segment): ParsedSegment | undefined {
+  const normalised = indentContinuations(segment.text);
+  if (!normalised) return undefined;
+  const doc = readWithLibrary(normalised.text);
+  dropLongKeyErrors(doc, normalised.text);
+  const duplicateKeys: SourcePosition[] = [];
+  for (const err of doc.errors) {
+    if (err.code !== 'DUPLICATE_KEY') return undefined;
+    duplicateKeys.push(positionOf({ ...segment, text: normalised.text }, err.pos[0]));
+  }
+  if (!continuationsInside(doc, normalised.indented)) return undefined;
+  checkShape({ ...segment, text: normalised.text }, doc);
+  return {
+    segment,
+    doc,
+    duplicateKeys,
+    ...(duplicateKeys.length > 0 ? { duplicates: keepLastKeys(doc, { ...segment, text: normalised.text }) } : {}),
+    readOnly: 'a quoted or flow value continues at or left of its indentation, which only some YAML readers accept',
+  };
 }
 
 /**

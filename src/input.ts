@@ -4,9 +4,18 @@
  * ResourceList), and the Kubernetes objects it holds, each with where it sits
  * so that its changes can be written back as text.
  */
-import { isMap, isSeq, type Node, type YAMLMap } from 'yaml';
-import { checkSyntax, parseSegment, positionOf, splitSegments, type ParsedSegment, type Segment } from './documents.ts';
-import { InputError } from './errors.ts';
+import { isMap, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
+import {
+  checkSyntax,
+  parseSegment,
+  positionOf,
+  splitSegments,
+  type DuplicateKey,
+  type ParsedSegment,
+  type Segment,
+} from './documents.ts';
+import { formatPosition, InputError } from './errors.ts';
+import { result, type Result, type Subject } from './results.ts';
 import type { KindTable } from './kinds.ts';
 import { isObject, MAX_ALIAS_COUNT, stringMap } from './values.ts';
 import { objectOf, type KObject } from './workload.ts';
@@ -21,6 +30,38 @@ export interface Source {
 export interface InputDoc {
   readonly segment: Segment;
   readonly parsed?: ParsedSegment | undefined;
+}
+
+/** The object a document holds, for a result about the document as a whole (its file and index at least). */
+function subjectOf(segment: Segment, doc: Document | undefined): Subject {
+  const c = doc?.contents;
+  const text = (k: string | string[]): string => {
+    const v: unknown = isMap(c) ? (Array.isArray(k) ? c.getIn(k) : c.get(k)) : undefined;
+    return typeof v === 'string' ? v : '';
+  };
+  const namespace = text(['metadata', 'namespace']);
+  return {
+    ref: {
+      apiVersion: text('apiVersion'),
+      kind: text('kind') || '(document)',
+      name: text(['metadata', 'name']),
+      ...(namespace ? { namespace } : {}),
+    },
+    file: { path: segment.file, index: segment.index },
+  };
+}
+
+/** What Kubernetes reads in a document that eksfit warns about: its duplicated keys (the last one counts). */
+function duplicateWarnings(duplicates: readonly DuplicateKey[], segment: Segment, doc?: Document): Result[] {
+  if (duplicates.length === 0) return [];
+  const subject = subjectOf(segment, doc);
+  return duplicates.map((d) =>
+    result(
+      'warning',
+      subject,
+      `${formatPosition(d.position)}: duplicate key "${d.key}": Kubernetes reads this one and ignores the one${d.shadowed.length > 1 ? 's' : ''} at line ${d.shadowed.map((p) => p.line).join(', ')}`,
+    ),
+  );
 }
 
 /** A document that was read. */
@@ -38,6 +79,8 @@ export interface Input {
   readonly objects: readonly KObject[];
   /** The ResourceList's functionConfig as a plain value; undefined when there is none. */
   functionConfig(): unknown;
+  /** Warnings about how the input reads (duplicated keys), in input order. */
+  readonly warnings: readonly Result[];
 }
 
 /**
@@ -91,6 +134,7 @@ export function previousNames(metadata: Record<string, unknown>): string[] {
 /** Splits, reads and classifies the sources. Throws InputError. */
 export function readInput(sources: readonly Source[], kinds: KindTable): Input {
   const docs: InputDoc[] = [];
+  const warnings: Result[] = [];
   const firstOfFile = new Set<number>();
   for (const src of sources) {
     firstOfFile.add(docs.length);
@@ -98,9 +142,13 @@ export function readInput(sources: readonly Source[], kinds: KindTable): Input {
       // Analyse only what must be looked at: a document whose top-level kind is
       // known and cannot matter (a ConfigMap, a Secret, a CRD...) passes through as
       // text, once its syntax is checked (malformed YAML is refused with its position).
-      if (mustRead(segment.text, kinds)) docs.push({ segment, parsed: parseSegment(segment) });
-      else {
-        checkSyntax(segment);
+      if (mustRead(segment.text, kinds)) {
+        const parsed = parseSegment(segment);
+        warnings.push(...duplicateWarnings(parsed.duplicates ?? [], segment, parsed.doc));
+        docs.push({ segment, parsed });
+      } else {
+        const checked = checkSyntax(segment);
+        warnings.push(...duplicateWarnings(checked?.duplicates ?? [], segment, checked?.doc));
         docs.push({ segment });
       }
     }
@@ -110,7 +158,7 @@ export function readInput(sources: readonly Source[], kinds: KindTable): Input {
   const krm = sources.length === 1 && read.length === docs.length && isResourceList(read);
   if (krm) {
     const rl = read.find((d) => isMap(d.parsed.doc.contents)) as ReadDoc;
-    return { docs, firstOfFile, resourceList: rl, ...itemsOf(rl, docs.indexOf(rl)) };
+    return { docs, firstOfFile, resourceList: rl, warnings, ...itemsOf(rl, docs.indexOf(rl)) };
   }
   const objects: KObject[] = [];
   docs.forEach((d, docIndex) => {
@@ -128,7 +176,7 @@ export function readInput(sources: readonly Source[], kinds: KindTable): Input {
     }
     objects.push(objectOf(doc, contents, docIndex, [], origin));
   });
-  return { docs, firstOfFile, resourceList: undefined, objects, functionConfig: () => undefined };
+  return { docs, firstOfFile, resourceList: undefined, objects, functionConfig: () => undefined, warnings };
 }
 
 /** The items and the functionConfig of a ResourceList. */

@@ -5,13 +5,13 @@
  * and for a KRM call the results appended to the ResourceList.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { isMap, isScalar, isSeq, parseDocument, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import type { PlannedValues } from './audit.ts';
 import { editText, editValue, type Change, type PlannedChange } from './changes.ts';
 import { DocumentEditor, UneditableError } from './edit.ts';
 import { InputError } from './errors.ts';
 import type { Input, ReadDoc } from './input.ts';
-import { positionOf } from './documents.ts';
+import { positionOf, readYamlWithLibrary } from './documents.ts';
 import { strictly, toKrm, type ResourceRef, type Result } from './results.ts';
 import { isObject, MAX_ALIAS_COUNT } from './values.ts';
 import type { KObject } from './workload.ts';
@@ -68,15 +68,14 @@ export function render(input: Input, what: RenderInput, options: RenderOptions):
   let rlEdits: { editor: DocumentEditor; applied: Change[]; list: PlannedChange[] } | undefined;
   for (const [docIndex, list] of byDoc) {
     const d = docs[docIndex] as ReadDoc;
-    if (d.parsed.duplicateKeys.length > 0) {
-      throw new InputError('duplicate mapping key in a document eksfit must change', d.parsed.duplicateKeys[0]);
-    }
     const editor = new DocumentEditor(d.segment.text, { aliasFree: d.parsed.fast === true });
     const applied: Change[] = [];
     const made: PlannedChange[] = [];
     for (const p of list) {
       const mark = editor.edits.length;
       try {
+        // A document read only after normalising it (documents.ts, lenient.ts): its offsets are not the text's.
+        if (d.parsed.readOnly) throw new UneditableError(d.parsed.readOnly);
         editText(editor, p.change);
         applied.push(p.change);
         made.push(p);
@@ -121,8 +120,8 @@ export function render(input: Input, what: RenderInput, options: RenderOptions):
       list: [],
     };
     const itemsChanged = editor.changed;
-    if ((itemsChanged || all.length > 0) && d.parsed.duplicateKeys.length > 0) {
-      throw new InputError('duplicate mapping key in the ResourceList', d.parsed.duplicateKeys[0]);
+    if ((itemsChanged || all.length > 0) && d.parsed.readOnly) {
+      throw new InputError(`cannot add results to this ResourceList: ${d.parsed.readOnly}`, positionOf(d.segment, 0));
     }
     // Results about a resource this run changed record what was done (a second run will not say it again).
     const records = new Set(all.filter((r) => r.resourceRef !== undefined && changedRefs.has(r.resourceRef)));
@@ -265,9 +264,6 @@ export function joinFiles(texts: readonly string[], firstOfFile: ReadonlySet<num
   return out;
 }
 
-/** How an edited document is read back: by the yaml library (never the fast reader that read it), as YAML 1.1. */
-const READ_BACK = { version: '1.1', keepSourceTokens: false, prettyErrors: false, logLevel: 'error' } as const;
-
 /**
  * Checks that an edited document's `text` reads back to the intended value:
  * `expected` when planning computed it, else the document's value with the
@@ -276,7 +272,7 @@ const READ_BACK = { version: '1.1', keepSourceTokens: false, prettyErrors: false
  * fault of the fast reader that read the input cannot hide a fault of the edit.
  */
 function readBack(d: ReadDoc, text: string, applied: readonly Change[], expected: unknown): string | undefined {
-  const again = parseDocument(text, READ_BACK);
+  const again = readYamlWithLibrary(text);
   const error = again.errors[0];
   if (error) return `the edited document would not read back (${error.message.split('\n')[0]})`;
   let intended = expected;

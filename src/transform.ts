@@ -73,7 +73,12 @@ export function transform(sources: readonly Source[], options: TransformOptions 
     });
     const rendered = render(
       input,
-      { changes: plan.changes, conflicts: plan.conflicts, findings: plan.results, planned: plan.planned },
+      {
+        changes: plan.changes,
+        conflicts: plan.conflicts,
+        findings: [...input.warnings, ...plan.results],
+        planned: plan.planned,
+      },
       { strict: options.strict ?? false },
     );
     const before = leftUnchanged.size;

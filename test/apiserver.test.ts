@@ -51,7 +51,6 @@ const NOT_APPLIED: Record<string, string> = {
   'check-policy-severity': 'no output: an error result (nodePort raised to error by the policy)',
   'fix-egress-eip-invalid': 'no output: the policy is refused',
   'krm-complex-key': 'no output: the ResourceList is refused (complex mapping key)',
-  'krm-duplicate-key': 'no output: the ResourceList is refused (duplicate key)',
   'local-config': 'only local config (config.kubernetes.io/local-config: "true"): nothing for a cluster',
   'mode-strict': 'no output: --strict makes a warning an error',
   'ports-metrics-fixed-collides': 'no output: an error result (port9100: the metrics port collides)',

@@ -43,6 +43,22 @@ split('empty input gives no segment', () => {
   assert.equal(texts(''), []);
 });
 
+split("% lines are directives only before a document's content starts (issue #14, defect 4)", () => {
+  // `a` / `...` / `b` / `%x`: the `%x` line belongs to the document `b` (a plain scalar `b %x`).
+  assert.equal(texts('a\n...\nb\n%x\n'), ['a\n...\n', 'b\n%x\n']);
+  assert.equal(
+    splitSegments('a\n...\nb\n%x\n').map((s) => parseSegment(s).doc.toJS() as unknown),
+    ['a', 'b %x'],
+  );
+  // after `...` and comments, a directive opens the next document
+  assert.equal(texts('a\n...\n# c\n%YAML 1.1\n---\nb\n'), ['a\n...\n', '# c\n', '%YAML 1.1\n---\nb\n']);
+});
+
+split('a %YAML 1.2 directive never changes how a document is read: YAML 1.1, as Kubernetes', () => {
+  const [, second] = splitSegments('a: 1\n...\n%YAML 1.2\n---\nb: 021614\nc: yes\n');
+  assert.equal(parseSegment(second as never).doc.toJS(), { b: 9100, c: true });
+});
+
 split.run();
 
 const parse = suite('parseSegment');

@@ -202,8 +202,12 @@ Gate('--check with no manifests: empty stdin, a folder without manifests, only e
   const dash = await runCli(['--check', '-'], '\n', dir);
   assert.is(dash.code, 1);
   assert.match(dash.stderr, /^eksfit: no manifests found in <stdin> \(only empty documents\)/);
-  const one = await runCli(['--check', '-'], '--- {a: 1}\n', dir);
-  assert.is(one.code, 0, 'a document on the --- line is a manifest');
+  const one = await runCli(['--check', '-'], '---\n{a: 1}\n', dir);
+  assert.is(one.code, 0, 'a flow mapping after --- is a manifest');
+  // content on the --- line: Kubernetes refuses the stream ("invalid Yaml document separator")
+  const onLine = await runCli(['--check', '-'], '--- {a: 1}\n', dir);
+  assert.is(onLine.code, 1);
+  assert.match(onLine.stderr, /^eksfit: <stdin>:1:5: invalid document separator/);
 });
 
 Gate('filter mode: empty in, empty out, exit 0 (what Helm and kpt expect)', async () => {

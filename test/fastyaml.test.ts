@@ -28,7 +28,7 @@ import { splitSegments } from '../src/documents.ts';
 import { stream } from './helpers/streams.ts';
 import { fyAnyDocument, fyDocument, fyMutated, PLAINS } from './helpers/fastyaml-arbitraries.ts';
 
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 600);
 const params: fc.Parameters<unknown> = {
   numRuns: RUNS,
   includeErrorInReport: true,

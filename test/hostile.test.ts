@@ -58,10 +58,6 @@ const INPUT_CASES: readonly [file: string, stderr: string][] = [
   ],
   ['cyclic-alias.yaml', oneLine('cyclic-alias.yaml:9:10: alias *spec repeats a node that contains it (a cycle)')],
   [
-    'duplicate-key-changed.yaml',
-    oneLine('duplicate-key-changed.yaml:8:3: duplicate mapping key in a document eksfit must change'),
-  ],
-  [
     'resourcelist-items-not-a-list.yaml',
     oneLine('resourcelist-items-not-a-list.yaml:4:3: ResourceList items must be a list'),
   ],
@@ -88,6 +84,21 @@ Input('duplicate keys in a document eksfit does not change: passed through untou
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, text);
 });
+
+Input(
+  'duplicate keys in a document eksfit changes: read as Kubernetes reads them, the last counts, a warning',
+  async () => {
+    const r = await runCli(['duplicate-key-changed.yaml'], '', INPUTS);
+    assert.is(r.code, 0, r.stderr);
+    // the name Kubernetes reads is the second one (web-2), and the warning names the key and its lines
+    assert.match(r.stderr, /Pod\/web-2/);
+    assert.match(
+      r.stderr,
+      /duplicate-key-changed\.yaml:8:3: duplicate key "name": Kubernetes reads this one and ignores the one at line 5/,
+    );
+    assert.match(r.stdout, /ipvs-udp-timeout/);
+  },
+);
 
 Input('a workload whose Pod template is not a mapping: error results, nothing written, no crash', async () => {
   const r = await runCli(['template-not-a-mapping.yaml'], '', INPUTS);
@@ -556,8 +567,10 @@ const FAST_CASES: readonly [string, () => string | Uint8Array, (() => string)?][
   ['1 MB of binary garbage', () => garbage(1024 * 1024, 11)],
   ['1 MB of valid documents, then invalid UTF-8', () => concat(utf8(validStream(1)), Uint8Array.of(0xc3, 0x28))],
   [
-    '1 MB of documents to change, with duplicate keys',
-    () => toChange(validStream(1)).replace(/name: web\n/g, 'name: web\n  name: web\n'),
+    // (duplicate keys are read, with a warning each: the unclosed quote at the end makes it a refusal)
+    '1 MB of documents to change, with duplicate keys, then an unclosed quote',
+    () =>
+      `${toChange(validStream(1)).replace(/name: web\n/g, 'name: web\n  name: web\n')}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: "x\n`,
     () => toChange(validStream(1)),
   ],
 ];

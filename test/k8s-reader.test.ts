@@ -24,15 +24,6 @@ import { runCli } from './helpers/run.ts';
  * output means something else to Kubernetes than the input apart from the reported changes.
  */
 const EXPECTED_DISAGREEMENTS: Record<string, { readonly kind: Disagreement; readonly why: string }> = {
-  // issue #11, item 5: Kubernetes keeps the last value of a duplicated key and says nothing.
-  'test/fixtures/hostile-input/duplicate-key-changed.yaml': {
-    kind: 'refuses',
-    why: 'duplicate mapping key in a document eksfit must change (Kubernetes: the last one counts)',
-  },
-  'test/fixtures/krm-duplicate-key/input.yaml': {
-    kind: 'refuses',
-    why: 'duplicate mapping key in the ResourceList (Kubernetes: the last one counts)',
-  },
   // Not a difference in reading YAML: a ResourceList whose items are not a list of
   // objects is refused by design (no KRM host sends one); Kubernetes reads the YAML.
   'test/fixtures/hostile-input/resourcelist-items-not-a-list.yaml': {
@@ -369,14 +360,7 @@ ${POD_SPEC}`,
 };
 
 /** Cases of CORPUS where eksfit and Kubernetes disagree today (issue #11), with what happens. */
-const CORPUS_DISAGREEMENTS: Record<string, Disagreement> = {
-  // issue #11, item 1: Kubernetes reads these; eksfit says "Missing closing quote" / "Flow map ...".
-  'single-quoted scalar continued at column 0': 'refuses',
-  'double-quoted scalar continued at column 0': 'refuses',
-  'flow mapping continued at column 0': 'refuses',
-  // issue #11, item 5: Kubernetes keeps the last value of a duplicated key.
-  'duplicate key in a document eksfit changes': 'refuses',
-};
+const CORPUS_DISAGREEMENTS: Record<string, Disagreement> = {};
 
 hostTest(S, `a corpus of tricky YAML (${Object.keys(CORPUS).length} streams)`, [K8SYAML], ['k8syaml'], async () => {
   const problems: string[] = [];

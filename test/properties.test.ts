@@ -30,7 +30,7 @@ import {
 import { runCli } from './helpers/run.ts';
 import { k8sRead } from './helpers/k8syaml.ts';
 
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 100);
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 200);
 const params: fc.Parameters<unknown> = {
   numRuns: RUNS,
   includeErrorInReport: true,

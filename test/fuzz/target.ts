@@ -104,6 +104,20 @@ const TOKENS = [
   '日本',
   '🚀',
   'é',
+  // shapes of issues #11 and #14 (reading): a BOM after a line break, directives after `...`,
+  // keys at Kubernetes' length limit, quoted and flow values continued at column 0
+  '\n\uFEFF',
+  '...\n%x\n',
+  '...\n%YAML 1.2\n---\n',
+  '\n%YAML 1.2\n',
+  `${'k'.repeat(1024)}: v\n`,
+  `s:\n${'k'.repeat(1025)}: v\n`,
+  "description: 'line one.\n\n  line two.\n\n'\n",
+  'message: "one\ntwo"\n',
+  'labels: {a: b,\nc: d}\n',
+  'ports: [9100,\n9110]\n',
+  'a: 1\na: 2\n',
+  '--- |\n',
 ].map((t) => new TextEncoder().encode(t));
 
 /** One mutation of a byte string; positions are fractions of its length. */
@@ -129,7 +143,8 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
       token: fc.integer({ min: 0, max: TOKENS.length - 1 }),
     }),
   },
-  fc.record({ op: fc.constant('indent' as const), at: fraction, by: fc.integer({ min: -4, max: 4 }) }),
+  // (-40: a line moved to column 0, as a continuation that Kubernetes still reads)
+  fc.record({ op: fc.constant('indent' as const), at: fraction, by: fc.integer({ min: -40, max: 4 }) }),
   fc.record({ op: fc.constant('truncate' as const), at: fraction }),
 );
 
@@ -279,7 +294,13 @@ function tryValue(text: string): { value: unknown } | undefined {
   try {
     // (With its byte-order mark, as eksfit reads it: the yaml library counts columns after a BOM its own way.)
     const doc = parseDocument(text, { version: '1.1', intAsBigInt: true, uniqueKeys: false });
-    if (doc.errors.length > 0) return undefined;
+    // The library measures an implicit key from the end of the previous node; Kubernetes' reader
+    // reads any key of at most 1,024 characters (test/reading.test.ts checks this against k8syaml).
+    const errors = doc.errors.filter(
+      (e) =>
+        e.code !== 'KEY_OVER_1024_CHARS' || e.pos[1] - (e.pos[0] + /^\s*/.exec(text.slice(e.pos[0]))![0].length) > 1024,
+    );
+    if (errors.length > 0) return undefined;
     return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch {
     return undefined;
