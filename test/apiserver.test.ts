@@ -53,6 +53,7 @@ const NOT_APPLIED: Record<string, string> = {
   'krm-complex-key': 'no output: the ResourceList is refused (complex mapping key)',
   'local-config': 'only local config (config.kubernetes.io/local-config: "true"): nothing for a cluster',
   'mode-strict': 'no output: --strict makes a warning an error',
+  'read-quoted-column0-strict': 'no output: --strict makes the "left unchanged" warning an error',
   'ports-metrics-fixed-collides': 'no output: an error result (port9100: the metrics port collides)',
   'remap-collision': 'no output: an error result (port9100: the remap target is taken)',
   'remap-env-valuefrom': 'no output: an error result (port9100: PORT comes from valueFrom)',
