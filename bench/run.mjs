@@ -206,11 +206,16 @@ function which(name) {
 const kubectl = which(process.env.KUBECTL || 'kubectl');
 if (!kubectl) log('kubectl not found: the kustomize comparison is skipped (set KUBECTL)');
 
-/** A tool `npm run tools` provides: $ENV, else PATH, else .tools/bin, else the tools cache (tools/versions.env). */
-function tool(env, name, cacheKey) {
+/**
+ * A tool `npm run tools` provides: $ENV, else .tools/bin, else the tools cache
+ * (the version pinned in tools/versions.env), else PATH when `onPath` (not for
+ * yq: another program of that name, a jq wrapper, is common).
+ */
+function tool(env, name, cacheKey, onPath) {
   if (process.env[env]) return which(process.env[env]);
-  const found = which(name) ?? which(path.join(ROOT, '.tools/bin', name));
-  if (found || !cacheKey) return found;
+  const found = which(path.join(ROOT, '.tools/bin', name));
+  if (found) return found;
+  if (!cacheKey) return onPath ? which(name) : null;
   const versions = existsSync(path.join(ROOT, 'tools/versions.env'))
     ? readFileSync(path.join(ROOT, 'tools/versions.env'), 'utf8')
     : '';
@@ -218,11 +223,13 @@ function tool(env, name, cacheKey) {
   const cache =
     process.env.EKSFIT_TOOLS_CACHE ||
     path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'eksfit-tools');
-  return version ? which(path.join(cache, `${cacheKey.name}-${version}`, name)) : null;
+  return (
+    (version ? which(path.join(cache, `${cacheKey.name}-${version}`, name)) : null) ?? (onPath ? which(name) : null)
+  );
 }
 const yq = tool('YQ', 'yq', { env: 'YQ_VERSION', name: 'yq' });
 if (!yq) log('yq not found: the yq comparison is skipped (npm run tools builds it; or set YQ)');
-const helm3 = tool('HELM3', 'helm3', null);
+const helm3 = tool('HELM3', 'helm3', null, true);
 if (!helm3) log('helm3 not found: the Helm post-renderer measurement is skipped (npm run tools; or set HELM3)');
 const appPolicy = path.join(BENCH, 'policy-app.yaml');
 const appYq = path.join(BENCH, 'app.yq');
