@@ -75,6 +75,9 @@ function app(r, index) {
     cpu: pick(r, CPU),
     mem: pick(r, MEM),
     checksum: hex(r, 64),
+    // the pod label `app` of the one-rule policy (bench/policy-app.yaml, bench/app.yq): every
+    // other application, by index so that the PRNG sequence (and every other byte) is unchanged
+    appLabel: index % 2 === 0,
   };
 }
 
@@ -144,7 +147,7 @@ spec:
       labels:
         app.kubernetes.io/name: ${a.name}
         app.kubernetes.io/instance: ${a.release}
-${a.istio ? '        sidecar.istio.io/inject: "true"\n' : ''}      annotations:
+${a.appLabel ? `        app: ${a.name}\n` : ''}${a.istio ? '        sidecar.istio.io/inject: "true"\n' : ''}      annotations:
         checksum/config: ${a.checksum}
         prometheus.io/scrape: "true"
         prometheus.io/port: "${metricsPort}"
@@ -297,7 +300,7 @@ ${labels(a, 4)}spec:
         metadata:
           labels:
             app.kubernetes.io/name: ${a.name}-cleanup
-${a.istio ? '            sidecar.istio.io/inject: "true"\n' : ''}        spec:
+${a.appLabel ? `            app: ${a.name}-cleanup\n` : ''}${a.istio ? '            sidecar.istio.io/inject: "true"\n' : ''}        spec:
           restartPolicy: OnFailure
           containers:
             - name: cleanup
@@ -326,7 +329,7 @@ ${a.istio ? '            sidecar.istio.io/inject: "true"\n' : ''}        spec:
 export function generateStream(count, seed = 7) {
   const r = prng(seed ^ count);
   const parts = [];
-  const expect = { documents: count, kinds: {}, metricsPort: 0, grpc: 0, istio: 0 };
+  const expect = { documents: count, kinds: {}, metricsPort: 0, grpc: 0, istio: 0, appLabel: 0 };
   let current = null;
   let appIndex = 0;
   // Per 10 documents: (ConfigMap, Deployment, Service) x 3, then a CronJob.
@@ -352,11 +355,204 @@ export function generateStream(count, seed = 7) {
       if (current.metrics9100) expect.metricsPort++;
       if (current.grpc && kind === 'Deployment') expect.grpc++;
       if (current.istio) expect.istio++;
+      if (current.appLabel) expect.appLabel++;
     }
     expect.kinds[kind] = (expect.kinds[kind] ?? 0) + 1;
     parts.push(doc);
   }
   return { text: parts.join('---\n'), expect };
+}
+
+// ---------------------------------------------------------------- CRDs
+
+// Words of the descriptions: none starts with `#`, `-`, `*`, `&`, `!`, `|`, `>`, `'`, `"`, `%`, `@`,
+// `[`, `{`, none ends with `:`, so a wrapped description is a valid multi-line plain scalar.
+const DESC = (
+  'the of a to is and that this field specifies for be in when if by resource name ' +
+  'object value list must should may will not used selects which policy rule match ' +
+  'namespace label selector defaults only one more (optional) e.g. `kubectl` apply ' +
+  'request webhook timeout seconds default empty means all resources are matched. ' +
+  'Deprecated, use instead. See https://kubernetes.io/docs/concepts/overview/ for details. ' +
+  'Required. Cannot be updated. More info https://git.k8s.io/community/contributors/devel/api-conventions.md. ' +
+  'status condition reason message type true false unknown kind version group string ' +
+  'array items key operator values In NotIn Exists DoesNotExist. 30s, 1m, 2h30m, validation ' +
+  'mutation generation image verification attestations JMESPath expression context variables'
+).split(' ');
+const PROPS = (
+  'name namespace selector matchLabels matchExpressions key operator values rules match exclude ' +
+  'resources kinds operations annotations preconditions conditions deny message pattern anyPattern ' +
+  'foreach list context configMap apiCall urlPath jmesPath data service caBundle method timeout ' +
+  'imageReferences attestors entries keys publicKeys signatureAlgorithm rekor url ignoreTlog ' +
+  'mutateExistingOnPolicyUpdate generateExisting background validationFailureAction failurePolicy ' +
+  'webhookTimeoutSeconds admission schemaValidation useServerSideApply synchronize clone cloneList ' +
+  'podSecurity level version exclude controlName images restrictedField allowedValues'
+).split(' ');
+const ENUMS = [
+  ['Audit', 'Enforce', 'audit', 'enforce'],
+  ['Ignore', 'Fail'],
+  ['CREATE', 'CONNECT', 'UPDATE', 'DELETE'],
+  ['Equals', 'NotEquals', 'AnyIn', 'AllIn', 'AnyNotIn', 'AllNotIn', 'GreaterThan', 'LessThan'],
+  ['privileged', 'baseline', 'restricted'],
+];
+const PATTERNS = [
+  "'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'",
+  "'^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'",
+  "'^v[0-9]+((alpha|beta)[0-9]+)?$'",
+  "'^(?:[a-z0-9-]+\\.)*[a-z0-9-]+(?::[0-9]+)?/(?:[a-z0-9._-]+/?)+(?::[a-zA-Z0-9._-]+)?$'",
+];
+
+/** `description:` as controller-gen writes it: a plain scalar wrapped at 80 columns. */
+function description(r, indent, words) {
+  const text = [];
+  for (let i = 0; i < words; i++) text.push(pick(r, DESC));
+  if (/^[`(]/.test(text[0])) text[0] = 'The';
+  const p = ' '.repeat(indent);
+  const lines = [];
+  let line = `${p}description: ${text[0]}`;
+  for (const w of text.slice(1)) {
+    if (line.length + 1 + w.length > 80 && line.trim().length > 0) {
+      lines.push(line);
+      line = `${p}  ${w}`;
+    } else line += ` ${w}`;
+  }
+  lines.push(line);
+  return `${lines.join('\n')}\n`;
+}
+
+/** One schema node at `indent`: its keys (description, type, properties, ...), sorted as controller-gen sorts them. */
+function schemaNode(r, depth, indent) {
+  const p = ' '.repeat(indent);
+  const roll = r();
+  const desc = r() < 0.85 ? description(r, indent, 4 + Math.floor(r() * (depth < 2 ? 60 : 30))) : '';
+  if (depth < 6 && roll < 0.3) {
+    const n = 2 + Math.floor(r() * (depth < 2 ? 8 : 4));
+    const names = [...new Set(Array.from({ length: n }, () => pick(r, PROPS)))].sort();
+    let out = desc + `${p}properties:\n`;
+    for (const name of names) out += `${p}  ${name}:\n${schemaNode(r, depth + 1, indent + 4)}`;
+    if (r() < 0.3) out += `${p}required:\n${p}- ${names[0]}\n`;
+    out += `${p}type: object\n`;
+    if (r() < 0.2) out += `${p}x-kubernetes-map-type: atomic\n`;
+    return out;
+  }
+  if (depth < 6 && roll < 0.42) {
+    let out = desc + `${p}items:\n${schemaNode(r, depth + 1, indent + 2)}`;
+    if (r() < 0.2) out += `${p}maxItems: ${1 + Math.floor(r() * 100)}\n`;
+    out += `${p}type: array\n`;
+    if (r() < 0.5) out += `${p}x-kubernetes-list-type: ${pick(r, ['atomic', 'set', 'map'])}\n`;
+    return out;
+  }
+  if (roll < 0.5) {
+    return (
+      `${p}anyOf:\n${p}- type: integer\n${p}- type: string\n` +
+      desc +
+      (r() < 0.5 ? `${p}pattern: ${pick(r, PATTERNS)}\n` : '') +
+      `${p}x-kubernetes-int-or-string: true\n`
+    );
+  }
+  if (roll < 0.58) return desc + `${p}type: object\n${p}x-kubernetes-preserve-unknown-fields: true\n`;
+  if (roll < 0.66) return desc + `${p}format: int${pick(r, ['32', '64'])}\n${p}type: integer\n`;
+  if (roll < 0.72) return desc + `${p}type: boolean\n`;
+  let out = desc;
+  if (r() < 0.25)
+    out += `${p}enum:\n${pick(r, ENUMS)
+      .map((v) => `${p}- ${v}\n`)
+      .join('')}`;
+  if (r() < 0.1) out += `${p}format: ${pick(r, ['date-time', 'byte', 'uri'])}\n`;
+  if (r() < 0.15) out += `${p}maxLength: ${63 + Math.floor(r() * 200)}\n`;
+  if (r() < 0.2) out += `${p}pattern: ${pick(r, PATTERNS)}\n`;
+  return out + `${p}type: string\n`;
+}
+
+function crd(r, index) {
+  const word = pick(r, PROPS).toLowerCase();
+  const plural = `${word}${index}s`;
+  const kind = `${word[0].toUpperCase()}${word.slice(1)}${index}`;
+  const group = pick(r, ['kyverno.io', 'policies.kyverno.io', 'reports.kyverno.io', 'argoproj.io']);
+  let versions = '';
+  for (const v of ['v1', 'v2beta1']) {
+    versions += `  - additionalPrinterColumns:
+    - jsonPath: .spec.admission
+      name: ADMISSION
+      type: boolean
+    - jsonPath: .metadata.creationTimestamp
+      name: AGE
+      type: date
+    name: ${v}
+    schema:
+      openAPIV3Schema:
+${description(r, 8, 30)}        properties:
+          apiVersion:
+            description: |-
+              APIVersion defines the versioned schema of this representation of an object.
+              Servers should convert recognized schemas to the latest internal value, and
+              may reject unrecognized values.
+              More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
+            type: string
+          kind:
+            description: |-
+              Kind is a string value representing the REST resource this object represents.
+              Servers may infer this from the endpoint the client submits requests to.
+              Cannot be updated.
+              In CamelCase.
+              More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
+            type: string
+          metadata:
+            type: object
+          spec:
+${schemaNode(r, 0, 12)}          status:
+${schemaNode(r, 1, 12)}        required:
+        - spec
+        type: object
+    served: true
+    storage: ${v === 'v1'}
+    subresources:
+      status: {}
+`;
+  }
+  return `# Source: kyverno/charts/crds/templates/${group}/${group}_${plural}.yaml
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  annotations:
+    controller-gen.kubebuilder.io/version: v0.17.3
+  labels:
+    app.kubernetes.io/component: crds
+    app.kubernetes.io/instance: kyverno
+    app.kubernetes.io/part-of: kyverno-crds
+    app.kubernetes.io/version: 3.5.0
+  name: ${plural}.${group}
+spec:
+  group: ${group}
+  names:
+    categories:
+    - kyverno
+    kind: ${kind}
+    listKind: ${kind}List
+    plural: ${plural}
+    singular: ${word}${index}
+  scope: Namespaced
+  versions:
+${versions}`;
+}
+
+/**
+ * A CRD-heavy stream in the shape Helm renders for kyverno or argo-cd: deep
+ * `properties`, descriptions wrapped as multi-line plain scalars (and some
+ * `|-`), `enum`, `pattern` in single quotes, `x-kubernetes-*`. CRDs are added
+ * until the stream has at least `bytes` bytes (default about 2.7 MB).
+ */
+export function generateCrdStream(bytes = 2_700_000, seed = 11) {
+  const r = prng(seed);
+  const parts = [];
+  let size = 0;
+  while (size < bytes) {
+    // a schema of a few kB to a few hundred kB, as real CRDs vary
+    let doc = crd(r, parts.length);
+    if (size + doc.length > bytes * 1.1 && parts.length) doc = crd(r, parts.length);
+    parts.push(doc);
+    size += doc.length + 4;
+  }
+  return { text: parts.join('---\n'), expect: { documents: parts.length } };
 }
 
 /** One small Deployment, for the start-up measurement. */
@@ -388,11 +584,11 @@ spec:
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const count = Number(process.argv[2] ?? 160);
+  const count = process.argv[2] === 'crd' ? 1 : Number(process.argv[2] ?? 160);
   const seed = Number(process.argv[3] ?? 7);
   if (!Number.isInteger(count) || count < 1) {
     process.stderr.write('usage: node bench/generate.mjs COUNT [SEED]\n');
     process.exit(2);
   }
-  process.stdout.write(generateStream(count, seed).text);
+  process.stdout.write(process.argv[2] === 'crd' ? generateCrdStream().text : generateStream(count, seed).text);
 }

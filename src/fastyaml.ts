@@ -28,6 +28,7 @@
  * so in doubt it bails. A Document it returns has no errors or warnings (the
  * library would have reported none), no aliases and at most MAX_DEPTH levels.
  */
+import { appendFileSync } from 'node:fs';
 import * as yaml from 'yaml';
 import type { Document, Pair, Scalar, ScalarTag, YAMLMap, YAMLSeq } from 'yaml';
 import yamlPackage from 'yaml/package.json' with { type: 'json' };
@@ -78,8 +79,39 @@ function bail(reason: string): never {
 export function fastParse(text: string, options?: FastParseOptions): Document.Parsed | undefined {
   try {
     return read(text, options);
-  } catch {
+  } catch (e) {
+    if (e instanceof Bail) noteBail(e.reason, text.length);
     return undefined;
+  }
+}
+
+/**
+ * The bench's record of why the reader bailed: with EKSFIT_FASTYAML_BAILS=FILE
+ * in the environment, a line `count<TAB>characters<TAB>reason` per reason is
+ * appended to FILE at exit. Read only when a document bails (never at load: a
+ * start-up snapshot would keep the build's environment), so it costs nothing
+ * on a document the reader takes.
+ */
+let bails: Map<string, [number, number]> | undefined;
+function noteBail(reason: string, chars: number): void {
+  if (!bails) {
+    const file = process.env.EKSFIT_FASTYAML_BAILS;
+    if (!file) return;
+    bails = new Map();
+    process.once('exit', () => writeBails(file));
+  }
+  const seen = bails.get(reason) ?? [0, 0];
+  seen[0]++;
+  seen[1] += chars;
+  bails.set(reason, seen);
+}
+function writeBails(file: string): void {
+  let out = '';
+  for (const [reason, [count, chars]] of bails ?? []) out += `${count}\t${chars}\t${reason}\n`;
+  try {
+    appendFileSync(file, out);
+  } catch {
+    // a statistic, never a reason to fail
   }
 }
 
@@ -525,7 +557,7 @@ class Reader {
     // comment and blank lines (`#c` at column 1): only take one right below its key.
     if (c !== DQUOTE && c !== SQUOTE && c !== LBRACKET && c !== LBRACE && this.lineStart !== nextLine)
       bail('plain scalar after blank or comment lines');
-    return this.inlineValue(at, k);
+    return this.inlineValue(at, k, false);
   }
 
   /**
@@ -590,7 +622,7 @@ class Reader {
    * collection, quoted or plain scalar), then the blank and comment lines
    * after it. `k`: the indentation of the collection holding it.
    */
-  private inlineValue(p: number, k: number): FastNode {
+  private inlineValue(p: number, k: number, sameLine = true): FastNode {
     const s = this.s;
     const c = s.charCodeAt(p);
     if (c === PIPE || c === GT) {
@@ -610,8 +642,14 @@ class Reader {
       this.checkPlainStart(p, false);
       const end = this.plainEnd(p, false);
       if (this.stop === STOP_COLON) bail('mapping on the same line as a key');
-      next = this.lineRest(end);
-      node = this.plainScalar(s.slice(p, end), p, end, next, false);
+      const folded = sameLine && this.stop === STOP_EOL ? this.plainContinued(p, end, k) : undefined;
+      if (folded !== undefined) {
+        next = this.lineRest(this.p);
+        node = this.plainScalar(folded, p, this.p, next, false);
+      } else {
+        next = this.lineRest(end);
+        node = this.plainScalar(s.slice(p, end), p, end, next, false);
+      }
     }
     (node.range as Range3)[2] = next;
     this.trivia(next, k, node);
@@ -671,6 +709,43 @@ class Reader {
     }
     this.p = i;
     return end;
+  }
+
+  /**
+   * A plain scalar that goes on over the next lines, as controller-gen wraps
+   * CRD descriptions: the first line of a plain value on the line of its key
+   * or `-` ends at `end` (its line break follows); the lines after it that
+   * are indented more than the collection (`k`) continue it. Returns the
+   * folded value (lines trimmed, joined by one space, as the library's
+   * foldLines) and sets `this.p` after the last line's last non-space
+   * character; undefined when the next line does not continue it. Only the
+   * plain case is taken: a blank or comment line ends it (what follows is
+   * then left to the callers, which bail on more indented content), CRLF
+   * line ends are left to them too, and a continuation with `: `, a final
+   * `:` or ` #` bails.
+   */
+  private plainContinued(p: number, end: number, k: number): string | undefined {
+    const s = this.s;
+    const n = this.n;
+    let eol = this.p;
+    if (s.charCodeAt(eol) !== LF) return undefined;
+    let folded: string | undefined;
+    let last = end;
+    for (;;) {
+      const line = eol + 1;
+      let i = line;
+      let c = s.charCodeAt(i);
+      while (c === SPACE) c = s.charCodeAt(++i);
+      if (i - line <= k || i >= n || c === LF || c === CR || c === HASH) break;
+      const lineEnd = this.plainEnd(i, false);
+      if (this.stop !== STOP_EOL) bail('unexpected indentation: a line with `: ` or ` #` continues a plain scalar');
+      folded = `${folded ?? s.slice(p, end)} ${s.slice(i, lineEnd)}`;
+      last = lineEnd;
+      eol = this.p;
+      if (s.charCodeAt(eol) !== LF) break;
+    }
+    this.p = last;
+    return folded;
   }
 
   /** A plain scalar resolved as the library's YAML 1.1 schema does. */

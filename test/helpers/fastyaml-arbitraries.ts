@@ -27,7 +27,9 @@ export type FyNode =
   | { readonly t: 'flow'; readonly text: string }
   | { readonly t: 'empty' }
   | { readonly t: 'map'; readonly entries: readonly (readonly [string, FyNode])[] }
-  | { readonly t: 'seq'; readonly items: readonly FyNode[] };
+  | { readonly t: 'seq'; readonly items: readonly FyNode[] }
+  /** A plain scalar over several lines (CRD descriptions as controller-gen wraps them). */
+  | { readonly t: 'multi'; readonly lines: readonly string[] };
 
 /** Plain scalars: every YAML 1.1 type the library resolves, near misses, and text with indicators inside. */
 export const PLAINS = [
@@ -355,6 +357,57 @@ export const blockScalar: fc.Arbitrary<FyNode> = fc
   )
   .map(([header, lines]) => ({ t: 'block', header, lines: lines.some((l) => l.trim()) ? lines : [...lines, 'text'] }));
 
+/** Lines of multi-line plain scalars: words, typed values, and lines that start or contain indicators. */
+const MULTI_FIRST = [
+  'Description',
+  'a',
+  'true',
+  '1',
+  '0x1F',
+  '~',
+  'null',
+  'web server',
+  'https://example.com/a',
+  'x:y',
+  "it's",
+] as const;
+const MULTI_LINES = [
+  'of the field.',
+  'b c',
+  '2',
+  'true',
+  'null',
+  '- item',
+  '-',
+  '? q',
+  ': x',
+  'x: y',
+  'x:',
+  'a #b',
+  '#c',
+  '"quoted"',
+  "'quoted'",
+  '`kubectl`',
+  '[a]',
+  '{b}',
+  '&a',
+  '*a',
+  '!t',
+  '|',
+  '>',
+  '%p',
+  '@x',
+  '---',
+  '...',
+  'trailing  ',
+  'https://git.k8s.io/community#types',
+  'e.g. "Always"',
+  'x\ty',
+] as const;
+export const multiLinePlain: fc.Arbitrary<FyNode> = fc
+  .tuple(fc.constantFrom(...MULTI_FIRST), fc.array(fc.constantFrom(...MULTI_LINES), { minLength: 1, maxLength: 5 }))
+  .map(([first, rest]) => ({ t: 'multi', lines: [first, ...rest] }));
+
 export const fyNode: fc.Arbitrary<FyNode> = fc.letrec<{ node: FyNode; map: FyNode; seq: FyNode; leaf: FyNode }>(
   (tie) => ({
     leaf: fc.oneof(
@@ -362,6 +415,7 @@ export const fyNode: fc.Arbitrary<FyNode> = fc.letrec<{ node: FyNode; map: FyNod
       { weight: 1, arbitrary: flowToken.map((text): FyNode => ({ t: 'flow', text })) },
       { weight: 1, arbitrary: blockScalar },
       { weight: 1, arbitrary: fc.constant<FyNode>({ t: 'empty' }) },
+      { weight: 1, arbitrary: multiLinePlain },
     ),
     map: fc
       .array(fc.tuple(keyToken, tie('node')), { minLength: 1, maxLength: 5 })
@@ -449,6 +503,19 @@ export function render(root: FyNode, lay: Layout): string {
         out.push(`${head}${chance(0.1) ? ' ' : ''}${chance(triviaP / 3) ? ' ' + pick(COMMENTS) : ''}`);
         trivia(indent);
         return;
+      case 'multi': {
+        // mostly as wrapped descriptions are: every later line at one deeper column; sometimes
+        // less indented lines, blank or comment lines in between, a comment after the first line
+        out.push(`${head}${pad(1 + (chance(0.1) ? 1 : 0))}${node.lines[0]}${chance(0.05) ? sameLineComment() : ''}`);
+        const deeper = indent + step();
+        for (const line of node.lines.slice(1)) {
+          if (chance(0.05)) trivia(indent);
+          const at = chance(0.9) ? deeper : chance(0.5) ? indent + 1 + Math.floor(r() * 4) : indent;
+          out.push(`${pad(at)}${line}`);
+        }
+        trivia(indent);
+        return;
+      }
       case 'block': {
         out.push(`${head} ${node.header}${sameLineComment()}`);
         const m = /\d/.exec(node.header);
