@@ -496,7 +496,7 @@ function flowItemRange(item: Pair | Node): [number, number] {
 }
 
 /** True when `text` is one JSON object or array (a `.json` manifest): edits must keep it JSON. */
-function isJsonText(text: string): boolean {
+export function isJsonText(text: string): boolean {
   const t = text.replace(/^\uFEFF/, '').trimStart();
   if (!t.startsWith('{') && !t.startsWith('[')) return false;
   try {

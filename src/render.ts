@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import type { PlannedValues } from './audit.ts';
 import { editText, editValue, type Change, type PlannedChange } from './changes.ts';
-import { DocumentEditor, UneditableError } from './edit.ts';
+import { DocumentEditor, isJsonText, UneditableError } from './edit.ts';
 import { InputError } from './errors.ts';
 import type { Input, ReadDoc } from './input.ts';
 import { positionOf, readYamlWithLibrary } from './documents.ts';
@@ -284,7 +284,7 @@ function readBack(d: ReadDoc, text: string, applied: readonly Change[], expected
   const same =
     sameValue(again.contents, intended) ?? isDeepStrictEqual(intended, again.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
   if (!same) return 'the edited document would not read back as intended';
-  if (isJson(d.segment.text) && !isJson(text)) return 'the edited document would not be JSON any more';
+  if (isJsonText(d.segment.text) && !isJsonText(text)) return 'the edited document would not be JSON any more';
   return undefined;
 }
 
@@ -322,16 +322,4 @@ function sameValue(node: unknown, plain: unknown): boolean | undefined {
     return n === Object.keys(plain).length ? true : undefined; // fewer keys: duplicates, as toJS() resolves them
   }
   return undefined;
-}
-
-/** True when `text` (after a `---` line and comments, which a JSON file does not have) is one JSON value. */
-function isJson(text: string): boolean {
-  const t = text.replace(/^\uFEFF/, '').trimStart();
-  if (!t.startsWith('{') && !t.startsWith('[')) return false;
-  try {
-    JSON.parse(t);
-    return true;
-  } catch {
-    return false;
-  }
 }
