@@ -86,14 +86,15 @@ export function fastParse(text: string, options?: FastParseOptions): Document.Pa
 }
 
 /**
- * The bench's record of why the reader bailed: with EKSFIT_FASTYAML_BAILS=FILE
- * in the environment, a line `count<TAB>characters<TAB>reason` per reason is
- * appended to FILE at exit. Read only when a document bails (never at load: a
- * start-up snapshot would keep the build's environment), so it costs nothing
- * on a document the reader takes.
+ * The bench's record of why the reader bailed (and of other slow paths, such
+ * as a read-back of a whole document, readback.ts): with
+ * EKSFIT_FASTYAML_BAILS=FILE in the environment, a line
+ * `count<TAB>characters<TAB>reason` per reason is appended to FILE at exit.
+ * Read only when a slow path is taken (never at load: a start-up snapshot
+ * would keep the build's environment), so it costs nothing otherwise.
  */
 let bails: Map<string, [number, number]> | undefined;
-function noteBail(reason: string, chars: number): void {
+export function noteBail(reason: string, chars: number): void {
   if (!bails) {
     const file = process.env.EKSFIT_FASTYAML_BAILS;
     if (!file) return;

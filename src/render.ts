@@ -5,13 +5,14 @@
  * and for a KRM call the results appended to the ResourceList.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
+import { isSeq, type YAMLMap } from 'yaml';
 import type { PlannedValues } from './audit.ts';
-import { editText, editValue, type Change, type PlannedChange } from './changes.ts';
-import { DocumentEditor, isJsonText, UneditableError } from './edit.ts';
+import { editText, type Change, type PlannedChange } from './changes.ts';
+import { DocumentEditor, UneditableError } from './edit.ts';
 import { InputError } from './errors.ts';
 import type { Input, ReadDoc } from './input.ts';
-import { positionOf, readYamlWithLibrary } from './documents.ts';
+import { positionOf } from './documents.ts';
+import { readBack } from './readback.ts';
 import { strictly, toKrm, type ResourceRef, type Result } from './results.ts';
 import { isObject, MAX_ALIAS_COUNT } from './values.ts';
 import type { KObject } from './workload.ts';
@@ -97,7 +98,7 @@ export function render(input: Input, what: RenderInput, options: RenderOptions):
     if (!editor.changed) continue;
     const whole = applied.length === list.length ? wholeValue(applied, what.planned) : undefined;
     const text = editor.apply();
-    const wrong = readBack(d, text, applied, whole);
+    const wrong = readBack(d, text, editor.edits, applied, whole);
     if (wrong !== undefined) {
       for (const p of made) refuse(p, wrong);
       continue;
@@ -129,7 +130,7 @@ export function render(input: Input, what: RenderInput, options: RenderOptions):
     if (own) applied.push(own);
     const text = editor.apply();
     if (editor.changed) {
-      const wrong = readBack(d, text, applied, undefined);
+      const wrong = readBack(d, text, editor.edits, applied, undefined);
       if (wrong !== undefined) {
         if (list.length > 0) for (const p of list) refuse(p, wrong);
         else {
@@ -262,64 +263,4 @@ export function joinFiles(texts: readonly string[], firstOfFile: ReadonlySet<num
     out += t;
   });
   return out;
-}
-
-/**
- * Checks that an edited document's `text` reads back to the intended value:
- * `expected` when planning computed it, else the document's value with the
- * applied changes. A JSON document must stay JSON. Returns why it does not,
- * else undefined. It reads only edited documents, with the yaml library, so a
- * fault of the fast reader that read the input cannot hide a fault of the edit.
- */
-function readBack(d: ReadDoc, text: string, applied: readonly Change[], expected: unknown): string | undefined {
-  const again = readYamlWithLibrary(text);
-  const error = again.errors[0];
-  if (error) return `the edited document would not read back (${error.message.split('\n')[0]})`;
-  let intended = expected;
-  if (intended === undefined) {
-    intended = d.parsed.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
-    for (const c of applied) intended = editValue(intended, c);
-  }
-  // Compared node by node (no plain copy is built); what the walk does not know is compared as toJS() gives it.
-  const same =
-    sameValue(again.contents, intended) ?? isDeepStrictEqual(intended, again.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
-  if (!same) return 'the edited document would not read back as intended';
-  if (isJsonText(d.segment.text) && !isJsonText(text)) return 'the edited document would not be JSON any more';
-  return undefined;
-}
-
-/**
- * Whether the parsed `node` has the plain value `plain` (as toJS() would
- * give it), without building that value; undefined when the node holds what
- * only toJS() resolves (aliases, merge keys, keys that are not plain strings).
- */
-function sameValue(node: unknown, plain: unknown): boolean | undefined {
-  if (node === null || node === undefined) return plain === null;
-  if (isScalar(node)) {
-    const v = node.value;
-    if (typeof v === 'object' && v !== null) return undefined; // a timestamp or binary: as toJS() makes it
-    return v === plain || (v === undefined && plain === null) || (Number.isNaN(v) && Number.isNaN(plain));
-  }
-  if (isSeq(node)) {
-    if (!Array.isArray(plain) || plain.length !== node.items.length) return false;
-    for (let i = 0; i < plain.length; i++) {
-      const r = sameValue(node.items[i], plain[i]);
-      if (r !== true) return r;
-    }
-    return true;
-  }
-  if (isMap(node)) {
-    if (!isObject(plain) || Array.isArray(plain)) return false;
-    let n = 0;
-    for (const pair of node.items) {
-      const k = pair.key;
-      if (!isScalar(k) || typeof k.value !== 'string' || k.value === '<<') return undefined;
-      if (!Object.prototype.hasOwnProperty.call(plain, k.value)) return false;
-      const r = sameValue(pair.value, plain[k.value]);
-      if (r !== true) return r;
-      n++;
-    }
-    return n === Object.keys(plain).length ? true : undefined; // fewer keys: duplicates, as toJS() resolves them
-  }
-  return undefined;
 }
