@@ -198,9 +198,11 @@ function makePod(i, rand) {
           image: `registry.example/${app}:1.${i}`,
           args: ['--listen', ':8080'],
           ports,
-          // A gRPC client signal (the preset gives the TCP timeout to clients, not servers).
-          ...(kind === 'grpc' ? { env: [{ name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'grpc' }] } : {}),
-          env: [{ name: 'LOG_LEVEL', value: 'info' }],
+          env: [
+            { name: 'LOG_LEVEL', value: 'info' },
+            // A gRPC client signal (the preset gives the TCP timeout to clients, not servers).
+            ...(kind === 'grpc' ? [{ name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'grpc' }] : []),
+          ],
           resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
           readinessProbe: { httpGet: { path: '/ready', port: 8080, scheme: 'HTTP' }, periodSeconds: 5 },
           volumeMounts: [
