@@ -67,7 +67,9 @@ export function objectOf(
  * webhook is asked about): planning works on it like on any other object, and
  * its planned changes apply to the plain value with `editValue` (changes.ts).
  * It has no node, so render.ts cannot edit it as text. The value is used as
- * given, not copied: planning only reads it.
+ * given, not copied, and must be a tree (no object in it twice, as JSON.parse
+ * makes it): planning only reads it, and the planned value shares its
+ * unchanged parts (plan.ts, `plannedValues`).
  */
 export function objectOfValue(value: Record<string, unknown>, origin?: { file: string; index: number }): KObject {
   return { docIndex: 0, path: [], ...identityOf(value, origin) };
