@@ -9,6 +9,7 @@
  * It never denies: a Pod eksfit cannot evaluate is allowed unchanged, with an
  * admission warning saying why.
  */
+import type { Change } from './changes.ts';
 import { planObjects } from './plan.ts';
 import type { Policy } from './policy.ts';
 import { isObject } from './values.ts';
@@ -112,8 +113,13 @@ export interface AdmitOptions {
  * anything unexpected becomes `failedOpen` with a warning.
  */
 export function admitPod(pod: unknown, policy: Policy, options: AdmitOptions = {}): Admission {
+  return failOpen(() => evaluate(pod, podInput(pod, options), policy));
+}
+
+/** The answer of `decide`, or failedOpen with a warning saying why it threw. */
+function failOpen(decide: () => Admission): Admission {
   try {
-    return evaluate(pod, policy, options);
+    return decide();
   } catch (e) {
     const why = e instanceof Error ? e.message.split('\n')[0] || e.name : String(e);
     return {
@@ -144,12 +150,13 @@ export class Admitter {
 
   /** Like admitPod; `cached` says whether the answer came from the memo. */
   admit(pod: unknown, options: AdmitOptions = {}): Admission & { readonly cached: boolean } {
+    let input: ReturnType<typeof podInput> | undefined;
     let key: string | undefined;
     try {
-      const input = podInput(pod, options);
+      input = podInput(pod, options);
       key = JSON.stringify(input);
     } catch {
-      // admitPod reports it
+      // evaluated below, which reports it
     }
     const hit = key === undefined ? undefined : this.memo.get(key);
     if (hit && key !== undefined) {
@@ -158,7 +165,7 @@ export class Admitter {
       this.memo.set(key, hit);
       return { ...hit, cached: true };
     }
-    const answer = admitPod(pod, this.policy, options);
+    const answer = failOpen(() => evaluate(pod, input ?? podInput(pod, options), this.policy));
     if (key !== undefined && answer.outcome !== 'failedOpen' && this.capacity > 0 && key.length <= this.maxPodChars) {
       this.memo.set(key, answer);
       this.chars += key.length;
@@ -188,8 +195,8 @@ function podInput(
   return { ...rest, apiVersion: 'v1', kind: 'Pod', metadata: { ...metadata, name, namespace } };
 }
 
-function evaluate(pod: unknown, policy: Policy, options: AdmitOptions): Admission {
-  const input = podInput(pod, options);
+/** The decision for `pod`, given as planned (`input`, from podInput). */
+function evaluate(pod: unknown, input: ReturnType<typeof podInput>, policy: Policy): Admission {
   if (!isObject(pod)) throw new Error('the request carries no Pod object');
   const md = isObject(pod.metadata) ? pod.metadata : {};
   const namespace = input.metadata.namespace as string;
@@ -217,7 +224,7 @@ function evaluate(pod: unknown, policy: Policy, options: AdmitOptions): Admissio
     patch.push({ op: 'add', path: '/spec', value: pick(afterSpec, ['nodeSelector', 'tolerations', 'affinity']) });
   } else patch.push(...specPatch);
   // Anything else planned (ports.strategy remap moves containers) is a render-time fix only.
-  const other = changedFields(input, after);
+  const other = plan.changes.every((c) => patchable(c.change)) ? [] : changedFields(input, after);
   if (other.length > 0)
     warnings.push(warning(`not applied at admission (render time only): changes to ${other.join(', ')}`));
   return done(patch, warnings, name);
@@ -284,10 +291,26 @@ function pick(o: Record<string, unknown>, keys: readonly string[]): Record<strin
   return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }
 
-/** Top-level Pod fields (and spec fields) that differ, besides the ones the patch covers. */
+/** The spec fields the patch covers. */
+const PATCHED_SPEC: ReadonlySet<unknown> = new Set(['nodeSelector', 'tolerations', 'affinity']);
+
+/**
+ * Whether a planned change writes only below fields the patch covers
+ * (annotations, node selector, tolerations, affinity): then nothing else of
+ * the Pod can differ, and changedFields need not compare it all.
+ */
+function patchable(c: Change): boolean {
+  const full = c.op === 'entries' ? [...(c.at ?? []), ...c.path] : c.op === 'append' ? [...c.path, c.key] : [...c.path];
+  const keys: unknown[] = full.length === 1 && c.op === 'entries' ? c.entries.map(([k]) => k) : [full[1]];
+  if (full[0] === 'metadata') return keys.every((k) => k === 'annotations');
+  if (full[0] === 'spec') return keys.every((k) => PATCHED_SPEC.has(k));
+  return false;
+}
+
+/** Pod fields below spec and metadata that differ, besides the ones the patch covers. */
 function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
   const out: string[] = [];
-  const covered = new Set(['nodeSelector', 'tolerations', 'affinity']);
+  const covered = PATCHED_SPEC;
   const bs = isObject(before.spec) ? before.spec : {};
   const as = isObject(after.spec) ? after.spec : {};
   for (const k of new Set([...Object.keys(bs), ...Object.keys(as)])) {
