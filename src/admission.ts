@@ -325,7 +325,8 @@ function changedFields(before: Record<string, unknown>, after: Record<string, un
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  // The planned value shares what no change wrote with the Pod (plan.ts): often the very same object.
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 // ------------------------------------------------------------ AdmissionReview
