@@ -1,10 +1,11 @@
 // `npm run bench`: times eksfit against bare Node.js start-up, a
 // parse-and-serialise baseline on the `yaml` library and `kubectl kustomize`,
-// on deterministic streams of 160, 800 and 8,000 resources.
+// on deterministic streams of 160, 800 and 8,000 resources; then `eksfit
+// webhook` under load next to a bare Node.js HTTPS server (bench/webhook.mjs).
 //
 //   node bench/run.mjs [--runs N] [--quick] [--sizes 160,800,8000]
 //                      [--timeout SECONDS] [--budget SECONDS]
-//                      [--mem auto|gnu-time|node] [--no-build]
+//                      [--mem auto|gnu-time|node] [--no-build] [--no-webhook]
 //
 // Env: EKSFIT_BIN (default bin/eksfit; a stand-in can be put there to test
 // the harness), KUBECTL (default `kubectl` on PATH).
@@ -27,6 +28,12 @@
 //   kustomize on 8,000 resources takes minutes: it is superlinear).
 // - Without --runs, the number of rounds is chosen from the warm-up so that
 //   the whole bench stays within --budget (default 210 s), between 3 and 15.
+// - After the timed rounds, the webhook (issue 16): bench/webhook.mjs as a
+//   child, twice: every Pod new (--distinct, the headline: no memo hits) and
+//   each Pod 20 times (replicas). 4,000 reviews x 3 rounds per server
+//   (--quick: 2,000 x 2), 16 in flight; p50, p99, errors, and the p99 ratio
+//   against the bare server (goal <= 2 with no errors) join the tables.
+//   It runs dist/eksfit.mjs, so not with a stand-in EKSFIT_BIN.
 
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -62,14 +69,16 @@ const loadBefore = os.loadavg()[0];
 function usage(code) {
   (code ? process.stderr : process.stdout).write(
     `usage: node bench/run.mjs [--runs N] [--quick] [--sizes 160,800,8000] [--timeout S] [--budget S]
-                          [--mem auto|gnu-time|node] [--no-build]
+                          [--mem auto|gnu-time|node] [--no-build] [--no-webhook]
   --runs N      timed rounds (default: as many as fit in --budget, 3..15)
-  --quick       3 rounds, fewer start-up repeats, no kustomize on 8,000 resources
+  --quick       3 rounds, fewer start-up repeats, no kustomize on 8,000 resources,
+                the webhook with 2,000 reviews x 2 rounds
   --sizes LIST  stream sizes (default 160,800,8000)
   --timeout S   kill a single run after S seconds (default 30)
   --budget S    time budget for choosing the default --runs (default 210)
   --mem M       peak-memory method (default auto: GNU time if present, else node)
   --no-build    do not rebuild dist/eksfit.mjs when src/ is newer
+  --no-webhook  leave out the webhook under load (bench/webhook.mjs)
 env: EKSFIT_BIN=path (default bin/eksfit), KUBECTL=path (default kubectl)
 `,
   );
@@ -77,7 +86,16 @@ env: EKSFIT_BIN=path (default bin/eksfit), KUBECTL=path (default kubectl)
 }
 
 function parseArgs(argv) {
-  const o = { runs: null, quick: false, sizes: [160, 800, 8000], timeout: 30, budget: 210, mem: 'auto', build: true };
+  const o = {
+    runs: null,
+    quick: false,
+    sizes: [160, 800, 8000],
+    timeout: 30,
+    budget: 210,
+    mem: 'auto',
+    build: true,
+    webhook: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] =
@@ -124,6 +142,9 @@ function parseArgs(argv) {
         break;
       case '--no-build':
         o.build = false;
+        break;
+      case '--no-webhook':
+        o.webhook = false;
         break;
       case '-h':
       case '--help':
@@ -682,6 +703,37 @@ for (let i = 0; i < runs; i++) {
     break;
   }
 }
+
+// ---------------------------------------------------------------- the webhook
+
+/**
+ * bench/webhook.mjs as a child: `eksfit webhook` and the bare server, measured
+ * in the same run. Its JSON (rows: bare, eksfit), or null with why not.
+ */
+function webhookRun(mode) {
+  const out = path.join(OUT, `webhook-${mode}.json`);
+  rmSync(out, { force: true });
+  const [reviews, rounds] = opts.quick ? [2000, 2] : [4000, 3];
+  const args = [path.join(BENCH, 'webhook.mjs'), '--reviews', String(reviews), '--rounds', String(rounds)];
+  args.push('--concurrency', '16', '--no-build', '--out', out, ...(mode === 'distinct' ? ['--distinct'] : []));
+  log(
+    `webhook under load, ${mode === 'distinct' ? 'every Pod new' : 'replicas'}: ${reviews} reviews x ${rounds} rounds per server`,
+  );
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, env: childEnv, encoding: 'utf8', timeout: 600_000 });
+  for (const line of (r.stdout ?? '').split('\n')) if (line.trim()) log(`  ${line}`);
+  if (!existsSync(out)) {
+    const why = r.error?.message ?? (r.stderr ?? '').trim().split('\n').slice(-1)[0] ?? `exit status ${r.status}`;
+    log(`  webhook bench failed: ${why}`);
+    return { mode, error: why || `exit status ${r.status}` };
+  }
+  return { mode, ...JSON.parse(readFileSync(out, 'utf8')) };
+}
+
+let webhook = [];
+if (!opts.webhook) log('webhook under load: left out (--no-webhook)');
+else if (standIn) log('webhook under load: left out (a stand-in EKSFIT_BIN; it runs dist/eksfit.mjs)');
+else if (!existsSync(path.join(ROOT, 'dist/eksfit.mjs'))) log('webhook under load: left out (no dist/eksfit.mjs)');
+else webhook = [webhookRun('distinct'), webhookRun('replicas')];
 const loadAfter = os.loadavg()[0];
 
 // ---------------------------------------------------------------- report
@@ -758,7 +810,27 @@ const ratios = [
   ratio('800 resources: eksfit --diff / plain, time', 'eksfit-diff-800', 'eksfit-800', 'medianMs', 1.5),
   ratio('800 resources: eksfit --diff / plain, peak memory', 'eksfit-diff-800', 'eksfit-800', 'peakMiB', 2.0),
   ratio('helm3 template of 150 resources: with eksfit / without', 'helm3-eksfit', 'helm3', 'medianMs', 2.0),
+  ...webhook.map(webhookRatio),
 ];
+
+/** The webhook's goal (issue 16): p99 at most 2x the bare server's, with no errors. */
+function webhookRatio(w) {
+  const name = `webhook p99, ${w.mode === 'distinct' ? 'every Pod new' : 'replicas'}: eksfit / bare HTTPS`;
+  const [bare, eksfit] = w.rows ?? [];
+  const errors = bare && eksfit ? bare.errors + eksfit.errors : null;
+  const value = bare && eksfit && bare.p99 > 0 ? eksfit.p99 / bare.p99 : null;
+  return {
+    name,
+    numerator: 'eksfit webhook',
+    denominator: 'bare Node.js HTTPS',
+    field: 'p99Ms',
+    value,
+    paired: null,
+    goal: 2.0,
+    met: value === null ? null : value <= 2.0 && errors === 0,
+    note: w.error ? `failed: ${w.error}` : errors ? `${errors} errors` : undefined,
+  };
+}
 
 function osName() {
   try {
@@ -800,6 +872,7 @@ const json = {
     ]),
   ),
   results,
+  webhook,
   ratios,
   totalSeconds: (performance.now() - started) / 1000,
   loadAverage: { before: loadBefore, after: loadAfter },
@@ -836,12 +909,29 @@ const rows = results.map((r) => [
 const head = ['command', 'resources', 'median ms', 'min–max ms', 'peak MiB', 'CPU s', 'runs', 'check'];
 const ratioRows = ratios.map((q) => [
   q.name,
-  q.value === null ? 'n/a' : `${q.note ? '≤ ' : ''}${q.value.toFixed(2)}`,
+  q.value === null ? 'n/a' : `${q.note && q.field === 'medianMs' ? '≤ ' : ''}${q.value.toFixed(2)}`,
   q.paired === null ? '' : q.paired.toFixed(2),
   `≤ ${q.goal}`,
   q.met === null ? 'n/a' : q.met ? 'met' : 'NOT met',
 ]);
 const ratioHead = ['goal', 'measured', 'paired', 'target', ''];
+const webhookHead = ['webhook under load', 'server', 'reviews', 'errors', 'p50 ms', 'p99 ms', 'max ms', 'reviews/s'];
+const webhookRows = webhook.flatMap((w) =>
+  (w.rows ?? []).map((r, i) => [
+    i > 0
+      ? ''
+      : `${w.mode === 'distinct' ? 'every Pod new' : 'replicas (each Pod 20x)'}, ${w.options.concurrency} in flight`,
+    r.server,
+    String(r.reviews),
+    String(r.errors),
+    r.p50.toFixed(2),
+    r.p99.toFixed(2),
+    r.max.toFixed(1),
+    r.perSecond.toFixed(0),
+  ]),
+);
+const webhookText = webhookRows.length ? `\n${textTable(webhookHead, webhookRows, 2)}\n` : '';
+const webhookMd = webhookRows.length ? `\n${mdTable(webhookHead, webhookRows)}\n` : '';
 
 function textTable(headRow, body, rightFrom) {
   const widths = headRow.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
@@ -862,15 +952,19 @@ function mdTable(headRow, body) {
 }
 
 const machineLine = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node.js ${machine.node}${machine.kubectl ? `, kubectl ${machine.kubectl.replace(/^Client Version:\s*/, '')}` : ''}`;
-const footer = `${runs} rounds (start-up commands ${startupRepeat}× per round), medians; measured = ratio of the medians, paired = median of the per-run ratios within a round; peak memory = max RSS via ${memMethod}; CPU s = user + system time of the warm-up run (GNU time only); ${json.totalSeconds.toFixed(0)} s in all.`;
+const footer = `${runs} rounds (start-up commands ${startupRepeat}× per round), medians; measured = ratio of the medians, paired = median of the per-run ratios within a round; peak memory = max RSS via ${memMethod}; CPU s = user + system time of the warm-up run (GNU time only)${webhook.length ? `; webhook: latency from writing a review to reading the whole answer, p50/p99/max over all counted rounds, both servers alternating in the same run (bench/webhook.mjs)` : ''}; ${json.totalSeconds.toFixed(0)} s in all.`;
 const bailLines = results
   .filter((r) => r.check?.facts?.fastReaderBails)
   .map((r) => `${r.id}: ${bailText(r.check.facts.fastReaderBails)}`);
 process.stdout.write(
-  `\n${textTable(head, rows, 1)}\n\n${textTable(ratioHead, ratioRows, 1)}\n\nfast reader bails (warm-up runs):\n${bailLines.map((l) => `  ${l}\n`).join('')}\nmachine: ${machineLine}\n${footer}\n` +
+  `\n${textTable(head, rows, 1)}\n${webhookText}\n${textTable(ratioHead, ratioRows, 1)}\n\nfast reader bails (warm-up runs):\n${bailLines.map((l) => `  ${l}\n`).join('')}\nmachine: ${machineLine}\n${footer}\n` +
     results
       .filter((r) => r.check?.ok === false && !r.timedOut)
       .map((r) => `check FAILED for ${r.id}: ${r.check.problems.join('; ')}\n`)
+      .join('') +
+    webhook
+      .filter((w) => w.error)
+      .map((w) => `webhook bench FAILED (${w.mode}): ${w.error}\n`)
       .join('') +
     (Math.max(loadBefore, loadAfter) > machine.cores / 2
       ? `NOTE: the machine was busy (1-minute load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${machine.cores} cores): figures are noisy.\n`
@@ -883,6 +977,6 @@ writeFileSync(
   `${mdTable(
     head.slice(0, 7),
     rows.map((r) => r.slice(0, 7)),
-  )}\n\n${mdTable(ratioHead.slice(0, 4).concat(['met']), ratioRows)}\n\nMeasured on: ${machineLine}. ${footer}\n\n` +
+  )}\n${webhookMd}\n${mdTable(ratioHead.slice(0, 4).concat(['met']), ratioRows)}\n\nMeasured on: ${machineLine}. ${footer}\n\n` +
     `Fast reader bails (warm-up runs):\n\n${bailLines.map((l) => `- ${l}`).join('\n')}\n`,
 );

@@ -2,7 +2,10 @@
 // under load, next to a bare Node.js HTTPS server that allows everything,
 // measured in the same run.
 //
-//   node bench/webhook.mjs [--reviews N] [--concurrency C] [--rounds R] [--distinct] [--no-build]
+//   node bench/webhook.mjs [--reviews N] [--concurrency C] [--rounds R] [--distinct] [--no-build] [--out FILE]
+//
+// `npm run bench` (bench/run.mjs) runs it too, once with --distinct and once
+// without, and puts both in its tables.
 //
 // How it measures:
 // - A test CA and a server certificate are made with openssl in a temp dir.
@@ -23,7 +26,7 @@
 //   and allowed: true (and for eksfit, the patch the preset must make).
 // - Latency: from writing the request to reading the whole response.
 //   p50, p99 and max over all counted rounds, per server.
-// Results: a table on stdout and bench/out/webhook.json.
+// Results: a table on stdout and bench/out/webhook.json (or --out FILE).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -37,7 +40,14 @@ const ROOT = path.dirname(BENCH);
 const OUT = path.join(BENCH, 'out');
 
 function parseArgs(argv) {
-  const o = { reviews: 4000, concurrency: 16, rounds: 3, distinct: false, build: true };
+  const o = {
+    reviews: 4000,
+    concurrency: 16,
+    rounds: 3,
+    distinct: false,
+    build: true,
+    out: path.join(OUT, 'webhook.json'),
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -53,9 +63,10 @@ function parseArgs(argv) {
     else if (a === '--rounds') o.rounds = num();
     else if (a === '--distinct') o.distinct = true;
     else if (a === '--no-build') o.build = false;
+    else if (a === '--out' && argv[i + 1] !== undefined) o.out = path.resolve(argv[++i]);
     else {
       process.stderr.write(
-        'usage: node bench/webhook.mjs [--reviews N] [--concurrency C] [--rounds R] [--distinct] [--no-build]\n',
+        'usage: node bench/webhook.mjs [--reviews N] [--concurrency C] [--rounds R] [--distinct] [--no-build] [--out FILE]\n',
       );
       process.exit(a === '-h' || a === '--help' ? 0 : 2);
     }
@@ -198,9 +209,11 @@ function makePod(i, rand) {
           image: `registry.example/${app}:1.${i}`,
           args: ['--listen', ':8080'],
           ports,
-          // A gRPC client signal (the preset gives the TCP timeout to clients, not servers).
-          ...(kind === 'grpc' ? { env: [{ name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'grpc' }] } : {}),
-          env: [{ name: 'LOG_LEVEL', value: 'info' }],
+          env: [
+            { name: 'LOG_LEVEL', value: 'info' },
+            // A gRPC client signal (the preset gives the TCP timeout to clients, not servers).
+            ...(kind === 'grpc' ? [{ name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'grpc' }] : []),
+          ],
           resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
           readinessProbe: { httpGet: { path: '/ready', port: 8080, scheme: 'HTTP' }, periodSeconds: 5 },
           volumeMounts: [
@@ -394,9 +407,9 @@ if (Math.max(loadBefore, loadAfter) > os.cpus().length / 2)
   console.log(
     `note: load average ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)} on ${os.cpus().length} cores: figures are noisy`,
   );
-mkdirSync(OUT, { recursive: true });
+mkdirSync(path.dirname(opts.out), { recursive: true });
 writeFileSync(
-  path.join(OUT, 'webhook.json'),
+  opts.out,
   JSON.stringify(
     {
       options: opts,

@@ -2,18 +2,19 @@
  * Admission: the policy applied to one Pod at creation, as a mutating webhook
  * answers it. Pure: an AdmissionReview (plain JSON) and a Policy in, an
  * AdmissionReview with a JSONPatch out. The decision is the render-time one:
- * the Pod goes through `transform()` as a one-document stream, and the patch is
- * the difference between what went in and what came out, limited to the Pod
- * fields a webhook may fix (annotations, node selector, tolerations, node
- * affinity). It never denies: a Pod eksfit cannot evaluate is allowed
- * unchanged, with an admission warning saying why.
+ * the Pod is planned as data by the same planner (`planObjects`, plan.ts),
+ * with no text, no renderer and no reading back, and the patch is the
+ * difference between the Pod and its planned value, limited to the Pod fields
+ * a webhook may fix (annotations, node selector, tolerations, node affinity).
+ * It never denies: a Pod eksfit cannot evaluate is allowed unchanged, with an
+ * admission warning saying why.
  */
-import { parseDocument } from 'yaml';
-import { fastParse } from './fastyaml.ts';
+import type { Change } from './changes.ts';
+import { planObjects } from './plan.ts';
 import type { Policy } from './policy.ts';
 import { isObject } from './values.ts';
 import type { Result } from './results.ts';
-import { transform } from './transform.ts';
+import { objectOfValue } from './workload.ts';
 
 /** One RFC 6902 operation; eksfit only adds and replaces. */
 export interface PatchOp {
@@ -49,7 +50,7 @@ export const MAX_WARNINGS = 8;
  * single Pod (pods per cluster, replicas) or every rule that this Pod does
  * not match (unmatchedRule), so they are left out.
  */
-const NOT_AT_ADMISSION = new Set([
+export const NOT_AT_ADMISSION: ReadonlySet<string> = new Set([
   'unmatchedRule',
   'podsPerCluster',
   'replicasPerWorkload',
@@ -112,8 +113,13 @@ export interface AdmitOptions {
  * anything unexpected becomes `failedOpen` with a warning.
  */
 export function admitPod(pod: unknown, policy: Policy, options: AdmitOptions = {}): Admission {
+  return failOpen(() => evaluate(pod, podInput(pod, options), policy));
+}
+
+/** The answer of `decide`, or failedOpen with a warning saying why it threw. */
+function failOpen(decide: () => Admission): Admission {
   try {
-    return evaluate(pod, policy, options);
+    return decide();
   } catch (e) {
     const why = e instanceof Error ? e.message.split('\n')[0] || e.name : String(e);
     return {
@@ -144,12 +150,13 @@ export class Admitter {
 
   /** Like admitPod; `cached` says whether the answer came from the memo. */
   admit(pod: unknown, options: AdmitOptions = {}): Admission & { readonly cached: boolean } {
+    let input: ReturnType<typeof podInput> | undefined;
     let key: string | undefined;
     try {
-      const input = podInput(pod, options);
+      input = podInput(pod, options);
       key = JSON.stringify(input);
     } catch {
-      // admitPod reports it
+      // evaluated below, which reports it
     }
     const hit = key === undefined ? undefined : this.memo.get(key);
     if (hit && key !== undefined) {
@@ -158,7 +165,7 @@ export class Admitter {
       this.memo.set(key, hit);
       return { ...hit, cached: true };
     }
-    const answer = admitPod(pod, this.policy, options);
+    const answer = failOpen(() => evaluate(pod, input ?? podInput(pod, options), this.policy));
     if (key !== undefined && answer.outcome !== 'failedOpen' && this.capacity > 0 && key.length <= this.maxPodChars) {
       this.memo.set(key, answer);
       this.chars += key.length;
@@ -172,7 +179,7 @@ export class Admitter {
   }
 }
 
-/** The object handed to transform: the Pod with its policy name and namespace, without managedFields and status. */
+/** The object planned: the Pod with its policy name and namespace, without managedFields and status. */
 function podInput(
   pod: unknown,
   options: AdmitOptions,
@@ -182,27 +189,24 @@ function podInput(
   const namespace =
     options.namespace || (typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : 'default');
   const name = policyName(pod);
-  // What transform needs of the Pod: managedFields and status only cost time.
+  // What planning needs of the Pod: managedFields and status only cost time.
   const { managedFields: _m, ...metadata } = md;
   const { status: _s, ...rest } = pod;
   return { ...rest, apiVersion: 'v1', kind: 'Pod', metadata: { ...metadata, name, namespace } };
 }
 
-function evaluate(pod: unknown, policy: Policy, options: AdmitOptions): Admission {
-  const input = podInput(pod, options);
+/** The decision for `pod`, given as planned (`input`, from podInput). */
+function evaluate(pod: unknown, input: ReturnType<typeof podInput>, policy: Policy): Admission {
   if (!isObject(pod)) throw new Error('the request carries no Pod object');
   const md = isObject(pod.metadata) ? pod.metadata : {};
   const namespace = input.metadata.namespace as string;
   const name = input.metadata.name as string;
-  const out = transform([{ file: 'admission', text: blockYaml(input) }], {
-    policy,
-    namespace,
-  });
-  const warnings = findings(out.results);
-  if (!out.changed) return done([], warnings, name);
-  const doc = fastParse(out.output) ?? parseDocument(out.output, { version: '1.1', logLevel: 'error' });
-  const after = doc.toJS({ maxAliasCount: 100 }) as unknown;
-  if (!isObject(after)) throw new Error('internal: the fitted Pod is not a mapping');
+  const obj = objectOfValue(input);
+  const plan = planObjects([obj], policy, { namespace });
+  // The results in the order a render gives them: the changes', the conflicts, the findings.
+  const warnings = findings([...plan.changes.flatMap((c) => c.results), ...plan.conflicts, ...plan.results]);
+  const after = plan.planned.get(obj);
+  if (after === undefined) return done([], warnings, name);
   const patch: PatchOp[] = [];
   const beforeMd = input.metadata;
   const afterMd = isObject(after.metadata) ? after.metadata : {};
@@ -219,64 +223,11 @@ function evaluate(pod: unknown, policy: Policy, options: AdmitOptions): Admissio
   } else if (specPatch.length > 0 && beforeSpec === undefined) {
     patch.push({ op: 'add', path: '/spec', value: pick(afterSpec, ['nodeSelector', 'tolerations', 'affinity']) });
   } else patch.push(...specPatch);
-  // Anything else transform changed (ports.strategy remap moves containers) is a render-time fix only.
-  const other = changedFields(input, after);
+  // Anything else planned (ports.strategy remap moves containers) is a render-time fix only.
+  const other = plan.changes.every((c) => patchable(c.change)) ? [] : changedFields(input, after);
   if (other.length > 0)
     warnings.push(warning(`not applied at admission (render time only): changes to ${other.join(', ')}`));
   return done(patch, warnings, name);
-}
-
-/**
- * JSON as block YAML with every key and string double-quoted (JSON's string
- * syntax is YAML's double-quoted one), one scalar per line: the shape eksfit's
- * fast reader takes, about twice as fast to fit as the same Pod as one JSON line.
- */
-export function blockYaml(value: unknown): string {
-  let out = '';
-  const scalar = (v: unknown): string | undefined => {
-    if (Array.isArray(v)) return v.length === 0 ? '[]' : undefined;
-    if (isObject(v)) return Object.keys(v).length === 0 ? '{}' : undefined;
-    return typeof v === 'string' ? quote(v) : JSON.stringify(v ?? null);
-  };
-  const node = (v: unknown, indent: string, first: string): void => {
-    if (Array.isArray(v)) {
-      for (const item of v) {
-        const s = scalar(item);
-        if (s !== undefined) out += `${indent}- ${s}\n`;
-        else if (Array.isArray(item)) {
-          out += `${indent}-\n`;
-          node(item, indent + '  ', indent + '  ');
-        } else node(item, indent + '  ', `${indent}- `);
-      }
-      return;
-    }
-    let lead = first;
-    for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
-      const s = scalar(item);
-      if (s !== undefined) out += `${lead}${quote(k)}: ${s}\n`;
-      else {
-        out += `${lead}${quote(k)}:\n`;
-        node(item, Array.isArray(item) ? indent : indent + '  ', Array.isArray(item) ? indent : indent + '  ');
-      }
-      lead = indent;
-    }
-  };
-  const top = scalar(value);
-  if (top !== undefined) return `${top}\n`;
-  node(value, '', '');
-  return out;
-}
-
-/**
- * A JSON string as a YAML double-quoted scalar. JSON leaves some characters
- * raw that YAML reads as line breaks (U+0085, U+2028, U+2029) or refuses as
- * non-printable (DEL, C1 controls, U+FEFF, U+FFFE, U+FFFF): those are escaped.
- */
-function quote(s: string): string {
-  return JSON.stringify(s).replace(
-    /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
 }
 
 function done(patch: PatchOp[], warnings: string[], name: string): Admission {
@@ -287,7 +238,7 @@ function done(patch: PatchOp[], warnings: string[], name: string): Admission {
   return { patch, warnings: bounded, outcome: patch.length > 0 ? 'patched' : 'unchanged', name };
 }
 
-/** Warnings and errors of the run, as admission warnings (errors are not denials: eksfit never blocks). */
+/** Warnings and errors of the plan, as admission warnings (errors are not denials: eksfit never blocks). */
 function findings(results: readonly Result[]): string[] {
   const out: string[] = [];
   for (const r of results) {
@@ -340,10 +291,26 @@ function pick(o: Record<string, unknown>, keys: readonly string[]): Record<strin
   return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }
 
-/** Top-level Pod fields (and spec fields) that differ, besides the ones the patch covers. */
+/** The spec fields the patch covers. */
+const PATCHED_SPEC: ReadonlySet<unknown> = new Set(['nodeSelector', 'tolerations', 'affinity']);
+
+/**
+ * Whether a planned change writes only below fields the patch covers
+ * (annotations, node selector, tolerations, affinity): then nothing else of
+ * the Pod can differ, and changedFields need not compare it all.
+ */
+function patchable(c: Change): boolean {
+  const full = c.op === 'entries' ? [...(c.at ?? []), ...c.path] : c.op === 'append' ? [...c.path, c.key] : [...c.path];
+  const keys: unknown[] = full.length === 1 && c.op === 'entries' ? c.entries.map(([k]) => k) : [full[1]];
+  if (full[0] === 'metadata') return keys.every((k) => k === 'annotations');
+  if (full[0] === 'spec') return keys.every((k) => PATCHED_SPEC.has(k));
+  return false;
+}
+
+/** Pod fields below spec and metadata that differ, besides the ones the patch covers. */
 function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
   const out: string[] = [];
-  const covered = new Set(['nodeSelector', 'tolerations', 'affinity']);
+  const covered = PATCHED_SPEC;
   const bs = isObject(before.spec) ? before.spec : {};
   const as = isObject(after.spec) ? after.spec : {};
   for (const k of new Set([...Object.keys(bs), ...Object.keys(as)])) {
@@ -358,7 +325,8 @@ function changedFields(before: Record<string, unknown>, after: Record<string, un
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  // The planned value shares what no change wrote with the Pod (plan.ts): often the very same object.
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 // ------------------------------------------------------------ AdmissionReview

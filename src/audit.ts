@@ -25,8 +25,17 @@ export const IGNORE_CHECKS = 'eksfit.dev/ignore-checks';
 /** Each changed object's plain value after the planned changes (objects without changes are absent). */
 export type PlannedValues = ReadonlyMap<KObject, Record<string, unknown>>;
 
-/** Runs every check; severities and `off` from the policy are applied by the caller. */
-export function runChecks(input: CheckInput, planned: PlannedValues): Result[] {
+/**
+ * The Pod template of every workload as eksfit writes it (its planned value,
+ * else its value): what the checks and the bills read. Made once per plan, so
+ * each Pod is sized once (billing.ts memoises per view).
+ */
+export function podViews(input: CheckInput, planned: PlannedValues): PodView[] {
+  return input.workloads.map((w) => viewOf(w, planned.get(w.obj) ?? w.obj.value));
+}
+
+/** Runs every check over the views (`podViews`); severities and `off` from the policy are applied by the caller. */
+export function runChecks(input: CheckInput, views: readonly PodView[]): Result[] {
   // Findings in input order (then in table order); findings about the whole input last.
   const order = new Map(input.objects.map((o, i) => [o, i]));
   const found: { at: number; r: Result }[] = [];
@@ -46,7 +55,6 @@ export function runChecks(input: CheckInput, planned: PlannedValues): Result[] {
       });
     }
   }
-  const views = input.workloads.map((w) => viewOf(w, planned.get(w.obj) ?? w.obj.value));
   const pods = views.filter((v) => !isSkipped(v.w));
   const allCounts = podCounts(views, input);
   for (const check of CHECKS) {
@@ -110,8 +118,7 @@ export function foldDaemonSets(results: readonly Result[]): Result[] {
  * What EKS bills every pod-bearing object (skipped ones too: they still run),
  * as eksfit writes it, with its Pods counted as the quota checks count them.
  */
-export function sizeWorkloads(input: CheckInput, planned: PlannedValues): Billing {
-  const views = input.workloads.map((w) => viewOf(w, planned.get(w.obj) ?? w.obj.value));
+export function sizeWorkloads(input: CheckInput, views: readonly PodView[]): Billing {
   return billWorkloads(
     views,
     podCounts(views, input),

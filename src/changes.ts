@@ -55,6 +55,7 @@ export interface PlannedChange {
 /** Records `change` as text edits in `editor` (the editor of the object's document). */
 export function editText(editor: DocumentEditor, change: Change): void {
   const base = change.obj.node;
+  if (!base) throw new Error(`internal: ${change.obj.kind} ${change.obj.name} has no text to edit`);
   switch (change.op) {
     case 'entries': {
       const map = change.at?.length ? nodeAt(base, change.at) : base;

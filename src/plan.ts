@@ -6,10 +6,10 @@
  * webhook can plan one Pod (`objectOfValue` in workload.ts) and turn the
  * changes into a JSONPatch.
  */
-import { foldDaemonSets, runChecks, sizeWorkloads, withoutIgnored, type PlannedValues } from './audit.ts';
+import { foldDaemonSets, podViews, runChecks, sizeWorkloads, withoutIgnored, type PlannedValues } from './audit.ts';
 import type { Billing } from './billing.ts';
 import { writeAnnotations } from './annotations.ts';
-import { editValue, type PlannedChange } from './changes.ts';
+import { editValue, type Change, type PlannedChange } from './changes.ts';
 import { previousNames } from './input.ts';
 import { isSkipped, SKIP } from './eks.ts';
 import { FIXES, type Fix, type FixContext } from './fix.ts';
@@ -134,9 +134,10 @@ export function planObjects(
   const { unique, conflicts } = deduplicate(changes);
   const planned = plannedValues(unique);
   const checkInput = { objects, workloads, services, policy, namespaceOf };
-  results.push(...runChecks(checkInput, planned));
+  const views = podViews(checkInput, planned);
+  results.push(...runChecks(checkInput, views));
   return {
-    billing: sizeWorkloads(checkInput, planned),
+    billing: sizeWorkloads(checkInput, views),
     changes: unique,
     conflicts,
     results: foldDaemonSets(applySeverities(withoutIgnored(results, objects, policy.kinds), policy)),
@@ -302,16 +303,26 @@ function deduplicate(changes: readonly PlannedChange[]): { unique: PlannedChange
   return { unique, conflicts };
 }
 
-/** Each changed object's plain value after its changes, computed once for the checks and for verification. */
+/**
+ * Each changed object's plain value after its changes, computed once for the
+ * checks and for verification. An object read from text is cloned whole (its
+ * value may share nodes through aliases, as the text does). An object that
+ * comes from no text (`objectOfValue`, a tree) is copied only along the paths
+ * its changes write to: the rest is shared with the object's value, which
+ * nothing writes to.
+ */
 function plannedValues(changes: readonly PlannedChange[]): Map<KObject, Record<string, unknown>> {
   const out = new Map<KObject, Record<string, unknown>>();
+  const copied = new Set<object>();
   for (const { change } of changes) {
     const obj = change.obj;
     let value = out.get(obj);
     if (!value) {
-      value = structuredClone(obj.value);
+      value = obj.node ? structuredClone(obj.value) : { ...obj.value };
+      copied.add(value);
       out.set(obj, value);
     }
+    if (!obj.node) copyAlong(value, writtenPath(change), copied);
     // editValue works on a whole document: it finds the object at its path.
     let doc: unknown = value;
     for (let i = obj.path.length - 1; i >= 0; i--) {
@@ -321,6 +332,28 @@ function plannedValues(changes: readonly PlannedChange[]): Map<KObject, Record<s
     editValue(doc, change);
   }
   return out;
+}
+
+/** The path below an object of the mapping or sequence a change writes into. */
+function writtenPath(c: Change): readonly (string | number)[] {
+  if (c.op === 'entries') return [...(c.at ?? []), ...c.path];
+  if (c.op === 'append') return [...c.path, c.key];
+  return c.path.slice(0, -1);
+}
+
+/** Replaces each mapping and sequence along `path` below `root` by a copy, once (`copied` holds the copies). */
+function copyAlong(root: Record<string, unknown>, path: readonly (string | number)[], copied: Set<object>): void {
+  let cur: Record<string | number, unknown> = root;
+  for (const key of path) {
+    let next = cur[key];
+    if (typeof next !== 'object' || next === null) return;
+    if (!copied.has(next)) {
+      next = Array.isArray(next) ? [...(next as unknown[])] : { ...(next as Record<string, unknown>) };
+      copied.add(next as object);
+      cur[key] = next;
+    }
+    cur = next as Record<string | number, unknown>;
+  }
 }
 
 /** Severity overrides and `off` from the policy's `checks`. */

@@ -3,7 +3,7 @@
  * Pod template (labels, annotations, containers, ports) read from a plain
  * snapshot, with the YAML nodes kept for editing.
  */
-import { Document, isMap, isSeq, type Node, type YAMLMap } from 'yaml';
+import { type Document, isMap, isSeq, type Node, type YAMLMap } from 'yaml';
 import type { KindTable, WorkloadKind } from './kinds.ts';
 import type { ResourceRef, Subject } from './results.ts';
 import { isObject, MAX_ALIAS_COUNT, str, stringMap } from './values.ts';
@@ -19,7 +19,8 @@ export interface KObject {
   readonly docIndex: number;
   /** Path of the object within its document: [] or ['items', i]. */
   readonly path: readonly (string | number)[];
-  readonly node: YAMLMap;
+  /** The mapping node, for editing; undefined for an object that comes from no text (`objectOfValue`). */
+  readonly node?: YAMLMap;
   /** Plain snapshot of the object (aliases expanded, bounded). */
   readonly value: Record<string, unknown>;
   readonly apiVersion: string;
@@ -43,8 +44,6 @@ export interface ContainerView {
 export interface Workload {
   readonly obj: KObject;
   readonly row: WorkloadKind;
-  /** The Pod template's node (a mapping). */
-  readonly template: YAMLMap;
   readonly templateValue: Record<string, unknown>;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
@@ -60,6 +59,27 @@ export function objectOf(
   origin: { file: string; index: number } | undefined,
 ): KObject {
   const value = node.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>;
+  return { docIndex, path, node, ...identityOf(value, origin) };
+}
+
+/**
+ * The KObject of a plain object that comes from no text (one Pod an admission
+ * webhook is asked about): planning works on it like on any other object, and
+ * its planned changes apply to the plain value with `editValue` (changes.ts).
+ * It has no node, so render.ts cannot edit it as text. The value is used as
+ * given, not copied, and must be a tree (no object in it twice, as JSON.parse
+ * makes it): planning only reads it, and the planned value shares its
+ * unchanged parts (plan.ts, `plannedValues`).
+ */
+export function objectOfValue(value: Record<string, unknown>, origin?: { file: string; index: number }): KObject {
+  return { docIndex: 0, path: [], ...identityOf(value, origin) };
+}
+
+/** What a KObject says of its plain value: identity, subject, local-config. */
+function identityOf(
+  value: Record<string, unknown>,
+  origin: { file: string; index: number } | undefined,
+): Omit<KObject, 'docIndex' | 'path' | 'node'> {
   const metadata = isObject(value.metadata) ? value.metadata : {};
   const annotations = isObject(metadata.annotations) ? metadata.annotations : {};
   const apiVersion = str(value.apiVersion);
@@ -80,9 +100,6 @@ export function objectOf(
         ? { path: origin.file, index: origin.index }
         : undefined;
   return {
-    docIndex,
-    path,
-    node,
     value,
     apiVersion,
     kind,
@@ -100,19 +117,25 @@ export type TemplateLookup =
   | { readonly kind: 'invalid'; readonly path: string }
   | { readonly kind: 'ok'; readonly workload: Workload };
 
-/** The workload view of an object, if its kind bears a Pod template. */
+/**
+ * The workload view of an object, if its kind bears a Pod template. The
+ * template must be a mapping in the text too (not an alias of one), where the
+ * object has text: that is where its edits go.
+ */
 export function workloadOf(obj: KObject, kinds: KindTable): TemplateLookup {
   const row = kinds.lookup(obj.apiVersion, obj.kind);
   if (!row) return { kind: 'none' };
+  const text = obj.node !== undefined;
   let node: Node | null | undefined = obj.node;
   let value: unknown = obj.value;
   for (const key of row.templatePath) {
-    if (!isMap(node)) return { kind: 'invalid', path: row.templatePath.join('.') };
-    node = node.get(key, true);
+    if (text ? !isMap(node) : !isObject(value)) return { kind: 'invalid', path: row.templatePath.join('.') };
+    node = text && isMap(node) ? node.get(key, true) : undefined;
     value = isObject(value) ? value[key] : undefined;
-    if (node === undefined || node === null) return { kind: 'missing' };
+    if (text ? node === undefined || node === null : value === undefined) return { kind: 'missing' };
   }
-  if (!isMap(node) || !isObject(value)) return { kind: 'invalid', path: row.templatePath.join('.') || '(object)' };
+  if ((text && !isMap(node)) || !isObject(value))
+    return { kind: 'invalid', path: row.templatePath.join('.') || '(object)' };
   const metadata = isObject(value.metadata) ? value.metadata : {};
   const spec = isObject(value.spec) ? value.spec : {};
   const containers: ContainerView[] = [];
@@ -128,23 +151,12 @@ export function workloadOf(obj: KObject, kinds: KindTable): TemplateLookup {
     workload: {
       obj,
       row,
-      template: node,
       templateValue: value,
       labels: stringMap(metadata.labels),
       annotations: stringMap(metadata.annotations),
       containers,
     },
   };
-}
-
-/**
- * The KObject of a plain object that comes from no text (one Pod an admission
- * webhook is asked about): planning works on it like on any other object, and
- * its planned changes apply to the plain value with `editValue` (changes.ts).
- */
-export function objectOfValue(value: Record<string, unknown>, origin?: { file: string; index: number }): KObject {
-  const doc = new Document(value);
-  return objectOf(doc, doc.contents as YAMLMap, 0, [], origin);
 }
 
 /** The node at a path of keys and indices below `root`, or undefined. */

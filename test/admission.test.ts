@@ -4,7 +4,6 @@ import {
   admitPod,
   Admitter,
   BadReview,
-  blockYaml,
   escapePointer,
   MAX_WARNINGS,
   policyName,
@@ -13,7 +12,6 @@ import {
   type PatchOp,
 } from '../src/admission.ts';
 import { defaultPolicy, loadPolicy, type Policy } from '../src/policy.ts';
-import { parse } from 'yaml';
 import fc from 'fast-check';
 import { policy as policyArb } from './helpers/policies.ts';
 
@@ -354,30 +352,6 @@ rev('an Admitter answers the same Pod from its memo', () => {
   assert.is(small.admit(p, { namespace: 'ns' }).cached, false);
 });
 
-const yaml = suite('blockYaml');
-
-yaml('reads back as the same JSON (quoted keys and strings, YAML 1.1 look-alikes stay strings)', () => {
-  const value = {
-    a: 'yes',
-    on: 'off',
-    '<<': { x: 1 },
-    n: [
-      1,
-      -2.5,
-      true,
-      null,
-      '0x10',
-      '',
-      'multi\nline "q" \\ \u0001',
-      'breaks \u0085 \u2028 \u2029 del \u007f bom \ufeff \uffff',
-    ],
-    e: {},
-    l: [],
-    nested: [[1, 2], [{ k: 'v', w: [] }]],
-  };
-  assert.equal(parse(blockYaml(value), { version: '1.1' }), value);
-});
-
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 100);
 const params: fc.Parameters<unknown> = {
   numRuns: RUNS,
@@ -469,5 +443,4 @@ props(
 admit.run();
 names.run();
 rev.run();
-yaml.run();
 props.run();
