@@ -7,6 +7,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseSegment, splitSegments } from '../src/documents.ts';
+import { readInput, unreadConfigMaps } from '../src/input.ts';
+import { KindTable } from '../src/kinds.ts';
 import { InputError } from '../src/errors.ts';
 import { fastParse } from '../src/fastyaml.ts';
 import { indentContinuations } from '../src/lenient.ts';
@@ -140,3 +142,30 @@ S('keys of 1,024 characters: the fast reader and the library agree (read), 1,025
 });
 
 S.run();
+
+const C = suite('the ConfigMaps passed through as text, found by name when a Pod asks');
+
+C('a name is found whole, quoted or plain, in its namespace, by a previous name; a longer run is another name', () => {
+  const text = [
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config-2\ndata:\n  k: "two"\n',
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 'web-config'\n  namespace: prod\ndata:\n  k: prod\n",
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "web-config"}\ndata:\n  k: default\n',
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: p-old\n  annotations:\n    internal.config.kubernetes.io/previousNames: old, older\ndata:\n  k: renamed\n',
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "odd name"\ndata:\n  k: spaced\n',
+  ].join('---\n');
+  const input = readInput([{ file: 'cm.yaml', text }], new KindTable([]));
+  assert.ok(
+    input.docs.every((d) => d.parsed === undefined),
+    'ConfigMaps are passed through unread',
+  );
+  const find = unreadConfigMaps(input, 'default');
+  assert.equal(find('default', 'web-config'), { k: 'default' });
+  assert.equal(find('prod', 'web-config'), { k: 'prod' });
+  assert.equal(find('default', 'web-config-2'), { k: 'two' });
+  assert.equal(find('default', 'web'), undefined);
+  assert.equal(find('default', 'older'), { k: 'renamed' });
+  assert.equal(find('default', 'odd name'), { k: 'spaced' });
+  assert.equal(find('default', 'config'), undefined);
+});
+
+C.run();
