@@ -78,6 +78,16 @@ export function editText(editor: DocumentEditor, change: Change): void {
   }
 }
 
+/**
+ * The path, below the change's object, of the mapping or sequence it writes
+ * into (parts at the end may not exist yet: `entries` creates them).
+ */
+export function writtenPath(c: Change): readonly (string | number)[] {
+  if (c.op === 'entries') return [...(c.at ?? []), ...c.path];
+  if (c.op === 'append') return [...c.path, c.key];
+  return c.path.slice(0, -1);
+}
+
 /** Applies `change` to a plain copy of the document (`doc` is doc.toJS()). */
 export function editValue(doc: unknown, change: Change): unknown {
   const root = [...change.obj.path];

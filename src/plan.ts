@@ -9,7 +9,7 @@
 import { foldDaemonSets, podViews, runChecks, sizeWorkloads, withoutIgnored, type PlannedValues } from './audit.ts';
 import type { Billing } from './billing.ts';
 import { writeAnnotations } from './annotations.ts';
-import { editValue, type Change, type PlannedChange } from './changes.ts';
+import { editValue, writtenPath, type PlannedChange } from './changes.ts';
 import { previousNames } from './input.ts';
 import { isSkipped, SKIP } from './eks.ts';
 import { FIXES, type Fix, type FixContext } from './fix.ts';
@@ -332,13 +332,6 @@ function plannedValues(changes: readonly PlannedChange[]): Map<KObject, Record<s
     editValue(doc, change);
   }
   return out;
-}
-
-/** The path below an object of the mapping or sequence a change writes into. */
-function writtenPath(c: Change): readonly (string | number)[] {
-  if (c.op === 'entries') return [...(c.at ?? []), ...c.path];
-  if (c.op === 'append') return [...c.path, c.key];
-  return c.path.slice(0, -1);
 }
 
 /** Replaces each mapping and sequence along `path` below `root` by a copy, once (`copied` holds the copies). */

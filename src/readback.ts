@@ -24,7 +24,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { isMap, isScalar, isSeq, visit, type Document, type Node, type YAMLMap } from 'yaml';
-import { editValue, type Change } from './changes.ts';
+import { editValue, writtenPath, type Change } from './changes.ts';
 import { readYamlWithLibrary } from './documents.ts';
 import { noteBail } from './fastyaml.ts';
 import { isJsonText, type TextEdit } from './edit.ts';
@@ -79,12 +79,10 @@ function notInRegions(
   const text = d.segment.text;
   if (applied.length === 0) return 'no change';
   const regions: Region[] = [];
-  const owners: Change[][] = [];
   for (const c of applied) {
-    const region = regionOf(doc, text, touchedPath(c));
+    const region = regionOf(doc, text, [...c.obj.path, ...writtenPath(c)]);
     if (!region) return 'no block mapping to check in';
     regions.push(region);
-    owners.push([c]);
   }
   // Regions are nodes of one tree: two that overlap nest, and the outer one checks both.
   const order = regions
@@ -100,8 +98,8 @@ function notInRegions(
     const last = merged[merged.length - 1];
     if (last && r.lineStart < last.region.end) {
       if (r.end > last.region.end) return 'regions overlap'; // cannot happen for nodes of one tree
-      last.changes.push(...(owners[i] as Change[]));
-    } else merged.push({ region: r, changes: [...(owners[i] as Change[])] });
+      last.changes.push(applied[i] as Change);
+    } else merged.push({ region: r, changes: [applied[i] as Change] });
   }
   const inRegion = merged.map(() => [] as TextEdit[]);
   for (const e of edits) {
@@ -119,18 +117,6 @@ function notInRegions(
     if (!same) return 'a region reads differently';
   }
   return undefined;
-}
-
-/** The path a change is made at, from the document's top (regionOf walks it as far as it exists). */
-function touchedPath(c: Change): Path {
-  switch (c.op) {
-    case 'entries':
-      return [...c.obj.path, ...(c.at ?? []), ...c.path];
-    case 'scalar':
-      return [...c.obj.path, ...c.path];
-    case 'append':
-      return [...c.obj.path, ...c.path, c.key];
-  }
 }
 
 /**

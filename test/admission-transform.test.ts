@@ -9,50 +9,22 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import { admitPod, MAX_WARNINGS, NOT_AT_ADMISSION, policyName, warning, type PatchOp } from '../src/admission.ts';
+import { admitPod, MAX_WARNINGS, NOT_AT_ADMISSION, policyName, warning } from '../src/admission.ts';
 import { defaultPolicy, loadPolicy, type Policy } from '../src/policy.ts';
 import { transform } from '../src/transform.ts';
 import { blockYaml } from './helpers/block-yaml.ts';
 import { POD_KINDS, workload } from './helpers/k8s-objects.ts';
 import { policy as policyArb } from './helpers/policies.ts';
 import { renderStream } from './helpers/streams.ts';
+import { propertyParams } from './helpers/property.ts';
+import { applyPatch } from './helpers/json-patch.ts';
 
 type Obj = Record<string, unknown>;
 
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
-const params: fc.Parameters<unknown> = {
-  numRuns: RUNS,
-  includeErrorInReport: true,
-  ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
-  ...(process.env.PROPERTY_PATH ? { path: process.env.PROPERTY_PATH } : {}),
-};
+const { params } = propertyParams(300);
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const PLACEMENT = ['nodeSelector', 'tolerations', 'affinity'] as const;
-
-/** A minimal RFC 6902 add/replace applier. */
-function apply(doc: unknown, patch: readonly PatchOp[]): Obj {
-  const out = structuredClone(doc) as Obj;
-  for (const op of patch) {
-    const parts = op.path
-      .split('/')
-      .slice(1)
-      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-    const last = parts.pop() as string;
-    let at: unknown = out;
-    for (const p of parts) at = (at as Obj)[p];
-    assert.ok(at !== null && typeof at === 'object', `parent of ${op.path} exists`);
-    if (Array.isArray(at)) {
-      if (last === '-') at.push(op.value);
-      else at.splice(Number(last), op.op === 'add' ? 0 : 1, op.value);
-    } else {
-      // RFC 6902: `add` of an existing member replaces it (annotations: null gets a whole map).
-      if (op.op === 'replace') assert.ok(last in (at as Obj), `replace of a missing ${op.path}`);
-      (at as Obj)[last] = op.value;
-    }
-  }
-  return out;
-}
 
 function deepFreeze<T>(v: T): T {
   if (typeof v === 'object' && v !== null) {
@@ -151,7 +123,7 @@ diff('for any Pod and policy: the patched Pod is what transform writes, the warn
       // Frozen: planning must not change the Pod it was sent.
       const a = admitPod(deepFreeze(structuredClone(pod)), policy, ns ? { namespace: ns } : {});
       assert.is.not(a.outcome, 'failedOpen', a.error);
-      const patched = apply(pod, a.patch);
+      const patched = applyPatch(pod, a.patch);
       const annotations = (o: Obj): unknown => (isObj(o.metadata) ? o.metadata.annotations : undefined);
       assert.equal(annotations(patched), annotations(fitted), 'annotations');
       const spec = (o: Obj): Obj => (isObj(o.spec) ? o.spec : {});

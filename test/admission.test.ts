@@ -9,11 +9,12 @@ import {
   policyName,
   review,
   WARNING_LENGTH,
-  type PatchOp,
 } from '../src/admission.ts';
 import { defaultPolicy, loadPolicy, type Policy } from '../src/policy.ts';
 import fc from 'fast-check';
 import { policy as policyArb } from './helpers/policies.ts';
+import { propertyParams } from './helpers/property.ts';
+import { applyPatch } from './helpers/json-patch.ts';
 
 const UDP = 'eks.tke.cloud.tencent.com/ipvs-udp-timeout';
 const TCP = 'eks.tke.cloud.tencent.com/ipvs-tcp-timeout';
@@ -35,29 +36,6 @@ function policy(rules: Obj[], preset: 'none' | 'recommended' = 'none'): Policy {
     { apiVersion: 'eksfit.dev/v1alpha1', kind: 'EksFitPolicy', metadata: { name: 't' }, spec: { preset, rules } },
     't',
   );
-}
-
-/** A minimal RFC 6902 add/replace applier, to read a patch back. */
-function apply(doc: unknown, patch: readonly PatchOp[]): Obj {
-  const out = structuredClone(doc) as Obj;
-  for (const op of patch) {
-    const parts = op.path
-      .split('/')
-      .slice(1)
-      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-    const last = parts.pop() as string;
-    let at: unknown = out;
-    for (const p of parts) at = (at as Obj)[p];
-    assert.ok(at !== null && typeof at === 'object', `parent of ${op.path} exists`);
-    if (Array.isArray(at)) {
-      if (last === '-') at.push(op.value);
-      else at.splice(Number(last), op.op === 'add' ? 0 : 1, op.value);
-    } else {
-      if (op.op === 'replace') assert.ok(last in (at as Obj), `replace of a missing ${op.path}`);
-      (at as Obj)[last] = op.value;
-    }
-  }
-  return out;
 }
 
 function annotationsOf(o: Obj): Obj {
@@ -82,7 +60,7 @@ admit('keys are escaped in patch paths: / as ~1, ~ as ~0', () => {
     { op: 'add', path: '/metadata/annotations/example.com~1a~0b', value: 'x' },
     { op: 'add', path: '/metadata/annotations/eks.tke.cloud.tencent.com~1ipvs-tcp-timeout', value: '60s' },
   ]);
-  assert.equal(annotationsOf(apply(pod({ metadata: { annotations: { keep: 'me' } } }), a.patch)), {
+  assert.equal(annotationsOf(applyPatch(pod({ metadata: { annotations: { keep: 'me' } } }), a.patch)), {
     keep: 'me',
     'example.com/a~b': 'x',
     [TCP]: '60s',
@@ -137,7 +115,7 @@ admit(
       },
     });
     const a = admitPod(p, defaultPolicy());
-    assert.equal(annotationsOf(apply(p, a.patch)), { [UDP]: '120s', [TCP]: '1800s', [METRICS]: '9110' });
+    assert.equal(annotationsOf(applyPatch(p, a.patch)), { [UDP]: '120s', [TCP]: '1800s', [METRICS]: '9110' });
     // A gRPC server (its own port named grpc-api) is no client by itself: no TCP timeout without a client signal.
     const server = pod({
       spec: { containers: [{ name: 'app', image: 'a', ports: [{ name: 'grpc', containerPort: 50051 }] }] },
@@ -145,12 +123,12 @@ admit(
     assert.equal(admitPod(server, defaultPolicy()).patch, []);
     // 9100 bound by an argument, without a containerPort, moves EKS's metrics port too.
     const bound = pod({ spec: { containers: [{ name: 'app', image: 'a', args: ['--web.listen-address=:9100'] }] } });
-    assert.equal(annotationsOf(apply(bound, admitPod(bound, defaultPolicy()).patch)), { [METRICS]: '9110' });
+    assert.equal(annotationsOf(applyPatch(bound, admitPod(bound, defaultPolicy()).patch)), { [METRICS]: '9110' });
     // The metrics move is a warning: admission warnings carry it, bounded in length.
     assert.ok(a.warnings.some((w) => w.includes('9110')));
     for (const w of a.warnings) assert.ok(w.length <= WARNING_LENGTH && w.startsWith('eksfit: '), w);
     // A second evaluation of the patched Pod (reinvocation) changes nothing.
-    assert.equal(admitPod(apply(p, a.patch), defaultPolicy()).patch, []);
+    assert.equal(admitPod(applyPatch(p, a.patch), defaultPolicy()).patch, []);
   },
 );
 
@@ -352,12 +330,7 @@ rev('an Admitter answers the same Pod from its memo', () => {
   assert.is(small.admit(p, { namespace: 'ns' }).cached, false);
 });
 
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 100);
-const params: fc.Parameters<unknown> = {
-  numRuns: RUNS,
-  includeErrorInReport: true,
-  ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
-};
+const { params } = propertyParams(100);
 
 const key = fc.constantFrom('app', 'tier', 'example.com/a~b', 'x/y', UDP, TCP, METRICS, 'sidecar.istio.io/inject');
 const value = fc.constantFrom('true', 'false', 'web', '120s', '60s', '9110', '', 'a\u2028b', 'on');
@@ -424,7 +397,7 @@ props(
         assert.is.not(a.outcome, 'failedOpen', a.error);
         for (const op of a.patch) assert.match(op.path, ALLOWED);
         for (const w of a.warnings) assert.ok(w.length <= WARNING_LENGTH, w);
-        const patched = apply(pod, a.patch);
+        const patched = applyPatch(pod, a.patch);
         const before = annotationsOf(pod);
         const after = annotationsOf(patched);
         const overwrites = pol.rules.some((r) => r.overwrite);

@@ -27,14 +27,9 @@ import yamlPackage from 'yaml/package.json' with { type: 'json' };
 import { splitSegments } from '../src/documents.ts';
 import { stream } from './helpers/streams.ts';
 import { fyAnyDocument, fyDocument, fyMutated, PLAINS } from './helpers/fastyaml-arbitraries.ts';
+import { propertyParams, quietly } from './helpers/property.ts';
 
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 600);
-const params: fc.Parameters<unknown> = {
-  numRuns: RUNS,
-  includeErrorInReport: true,
-  ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
-  ...(process.env.PROPERTY_PATH ? { path: process.env.PROPERTY_PATH } : {}),
-};
+const { params } = propertyParams(600);
 
 /**
  * `toJS` of both documents. toJS() of a mapping with a Date or collection key
@@ -42,16 +37,7 @@ const params: fc.Parameters<unknown> = {
  * back for the duration of this call only, so no other test sees the change.
  */
 function plainOf(fast: { toJS(): unknown }, real: { toJS(): unknown }): [unknown, unknown] {
-  const emitWarning = process.emitWarning;
-  process.emitWarning = (w: string | Error, ...rest: unknown[]) => {
-    if (String(w).includes('Keys with collection values')) return;
-    (emitWarning as (...a: unknown[]) => void).call(process, w, ...rest);
-  };
-  try {
-    return [fast.toJS(), real.toJS()];
-  } finally {
-    process.emitWarning = emitWarning;
-  }
+  return quietly(() => [fast.toJS(), real.toJS()]);
 }
 
 // ---------------------------------------------------------------------------

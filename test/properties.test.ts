@@ -29,14 +29,9 @@ import {
 } from './helpers/fidelity.ts';
 import { runCli } from './helpers/run.ts';
 import { k8sRead } from './helpers/k8syaml.ts';
+import { propertyParams } from './helpers/property.ts';
 
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 200);
-const params: fc.Parameters<unknown> = {
-  numRuns: RUNS,
-  includeErrorInReport: true,
-  ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
-  ...(process.env.PROPERTY_PATH ? { path: process.env.PROPERTY_PATH } : {}),
-};
+const { runs: RUNS, params } = propertyParams(200);
 
 const POD_A = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n';
 

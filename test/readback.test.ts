@@ -36,14 +36,9 @@ import type { KObject } from '../src/workload.ts';
 import { applyEdits } from '../src/yamltext.ts';
 import { fyDocument } from './helpers/fastyaml-arbitraries.ts';
 import { stream } from './helpers/streams.ts';
+import { propertyParams, quietly } from './helpers/property.ts';
 
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 1500);
-const params: fc.Parameters<unknown> = {
-  numRuns: RUNS,
-  includeErrorInReport: true,
-  ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
-  ...(process.env.PROPERTY_PATH ? { path: process.env.PROPERTY_PATH } : {}),
-};
+const { runs: RUNS, params } = propertyParams(1500);
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -235,23 +230,6 @@ function blockMaps(doc: Document): { node: Node; path: (string | number)[] }[] {
   };
   walk(doc.contents, []);
   return out;
-}
-
-/**
- * `f()` without the warning toJS() gives for a mapping with a collection key
- * (generated documents have them; not ours to show), for this call only.
- */
-function quietly<T>(f: () => T): T {
-  const emitWarning = process.emitWarning;
-  process.emitWarning = (w: string | Error, ...rest: unknown[]) => {
-    if (String(w).includes('Keys with collection values')) return;
-    (emitWarning as (...a: unknown[]) => void).call(process, w, ...rest);
-  };
-  try {
-    return f();
-  } finally {
-    process.emitWarning = emitWarning;
-  }
 }
 
 /** The value at `path`. */

@@ -36,6 +36,7 @@ import {
   type SizingOptions,
   type SizingProblemKind,
 } from '../src/sizing.ts';
+import { propertyParams } from './helpers/property.ts';
 
 const GIB_NANOS = GIB * NANO;
 type Res = Record<string, string | number>;
@@ -867,13 +868,7 @@ doc.run();
 
 // Properties: every computed spec is a row of its table, holds the ask on every
 // dimension, and is the smallest such row; no spec only when no row holds the ask.
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 200);
-const params: fc.Parameters<unknown> = {
-  numRuns: RUNS,
-  includeErrorInReport: true,
-  ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
-  ...(process.env.PROPERTY_PATH ? { path: process.env.PROPERTY_PATH } : {}),
-};
+const { params } = propertyParams(200);
 
 /** CPU as millicores in one of Kubernetes' spellings. */
 const cpuQuantity = fc.oneof(
