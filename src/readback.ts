@@ -223,16 +223,24 @@ export function readRegion(text: string, region: Region, edits: readonly TextEdi
   if (again.errors.length > 0) return undefined;
   const top = again.contents;
   if (!isMap(top) || top.flow || top.range?.[0] !== region.column) return undefined;
-  // An alias (edits write none; the fast reader read none) would point outside the region.
-  let alias = false;
-  if (lines.includes('*'))
+  // An alias or a merge key (edits write neither; the fast reader read neither) would reach outside the region.
+  let outside = false;
+  if (lines.includes('*') || lines.includes('<<'))
     visit(again, {
       Alias() {
-        alias = true;
+        outside = true;
         return visit.BREAK;
       },
+      Pair(_key, pair) {
+        // The yaml library reads a merge key as `<<` or as a symbol (yamltext.ts findPair refuses both).
+        if (isScalar(pair.key) && (pair.key.value === '<<' || typeof pair.key.value === 'symbol')) {
+          outside = true;
+          return visit.BREAK;
+        }
+        return undefined;
+      },
     });
-  return alias ? undefined : again;
+  return outside ? undefined : again;
 }
 
 /** The value at `path` of a plain value. */
@@ -267,8 +275,15 @@ function readBackWhole(d: ReadDoc, text: string, applied: readonly Change[], exp
     for (const c of applied) intended = editValue(intended, c);
   }
   // Compared node by node (no plain copy is built); what the walk does not know is compared as toJS() gives it.
-  const same =
-    sameValue(again.contents, intended) ?? isDeepStrictEqual(intended, again.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
+  let same: boolean;
+  try {
+    same =
+      sameValue(again.contents, intended) ??
+      isDeepStrictEqual(intended, again.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
+  } catch (e) {
+    // toJS() throws on what parses but has no value: a merge of a scalar, an alias with no anchor, too many aliases.
+    return `the edited document would not read back (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
+  }
   if (!same) return 'the edited document would not read back as intended';
   if (isJsonText(d.segment.text) && !isJsonText(text)) return 'the edited document would not be JSON any more';
   return undefined;

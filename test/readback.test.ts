@@ -34,7 +34,7 @@ import { readBack, readRegion, regionOf } from '../src/readback.ts';
 import type { Change } from '../src/changes.ts';
 import type { KObject } from '../src/workload.ts';
 import { applyEdits } from '../src/yamltext.ts';
-import { fyDocument } from './helpers/fastyaml-arbitraries.ts';
+import { fyDocument, INSERTS } from './helpers/fastyaml-arbitraries.ts';
 import { stream } from './helpers/streams.ts';
 import { propertyParams, quietly } from './helpers/property.ts';
 
@@ -100,6 +100,8 @@ const WRONG: readonly (readonly [string, string])[] = [
   ['in a comment', '        # b: "2"\n'],
   ['no line break: joins the next line', '        b: "2"'],
   ['a second document', '---\n        b: "2"\n'],
+  ['a merge key of a scalar (parses, has no value)', '        <<: x\n        b: "2"\n'],
+  ['an alias with no anchor', '        b: *x\n'],
 ];
 
 for (const [what, insert] of WRONG) {
@@ -167,44 +169,21 @@ verdict.run();
 // The property: a region that reads on its own reads the same in its document
 
 const FRAGMENTS = [
-  ' ',
-  '  ',
-  '\n',
-  '\n  ',
+  ...INSERTS,
   '\n    ',
   '\n      ',
-  '#',
-  ' #',
   ' # c',
-  '"',
-  "'",
-  '[',
-  ']',
-  '{',
-  '}',
-  ',',
-  ': ',
-  ':',
-  '- ',
-  '-',
-  '|',
-  '>',
   '|-\n',
-  '? ',
-  '&a ',
-  '*a',
-  '!!str ',
-  'x',
+  '---',
+  '...',
+  '\r\n',
+  // broken entries
   'k: v',
   'k: "v"',
   "k: 'v",
   'k: [1,',
   'k: {a: b,',
   'k: |',
-  '---',
-  '...',
-  '\r\n',
-  '\t',
   // whole entries at the columns generated documents use, as edits write them
   '\n  k: v',
   '\n    k: v',

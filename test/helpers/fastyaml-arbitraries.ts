@@ -595,7 +595,8 @@ export const fyAnyDocument: fc.Arbitrary<string> = fc.tuple(fyNode, layout).map(
 // ---------------------------------------------------------------------------
 // Mutations
 
-const INSERTS = [
+/** Fragments that break YAML where they land (quotes, indicators, line breaks, tabs). */
+export const INSERTS = [
   '&a ',
   '*a',
   '!!str ',
