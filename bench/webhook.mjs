@@ -3,6 +3,7 @@
 // measured in the same run.
 //
 //   node bench/webhook.mjs [--reviews N] [--concurrency C] [--rounds R] [--distinct] [--no-build] [--out FILE]
+//                          [--cpu-prof DIR]   (V8 CPU profiles of both servers, DIR/bare.cpuprofile and DIR/eksfit.cpuprofile)
 //
 // `npm run bench` (bench/run.mjs) runs it too, once with --distinct and once
 // without, and puts both in its tables.
@@ -47,6 +48,7 @@ function parseArgs(argv) {
     distinct: false,
     build: true,
     out: path.join(OUT, 'webhook.json'),
+    cpuProf: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -64,9 +66,10 @@ function parseArgs(argv) {
     else if (a === '--distinct') o.distinct = true;
     else if (a === '--no-build') o.build = false;
     else if (a === '--out' && argv[i + 1] !== undefined) o.out = path.resolve(argv[++i]);
+    else if (a === '--cpu-prof' && argv[i + 1] !== undefined) o.cpuProf = path.resolve(argv[++i]);
     else {
       process.stderr.write(
-        'usage: node bench/webhook.mjs [--reviews N] [--concurrency C] [--rounds R] [--distinct] [--no-build] [--out FILE]\n',
+        'usage: node bench/webhook.mjs [--reviews N] [--concurrency C] [--rounds R] [--distinct] [--no-build] [--out FILE] [--cpu-prof DIR]\n',
       );
       process.exit(a === '-h' || a === '--help' ? 0 : 2);
     }
@@ -157,9 +160,21 @@ const certArgs = [
   '--address',
   '127.0.0.1',
 ];
+const profile = (name) => (opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProf, '--cpu-prof-name', name] : []);
 const servers = [
-  await startServer('bare Node.js HTTPS', [path.join(BENCH, 'bare-webhook.mjs'), ...certArgs]),
-  await startServer('eksfit webhook', [bundle, 'webhook', ...certArgs, '--log-level', 'info']),
+  await startServer('bare Node.js HTTPS', [
+    ...profile('bare.cpuprofile'),
+    path.join(BENCH, 'bare-webhook.mjs'),
+    ...certArgs,
+  ]),
+  await startServer('eksfit webhook', [
+    ...profile('eksfit.cpuprofile'),
+    bundle,
+    'webhook',
+    ...certArgs,
+    '--log-level',
+    'info',
+  ]),
 ];
 
 // ---------------------------------------------------------------- reviews
@@ -266,9 +281,10 @@ function nextReview() {
   return {
     uid: `review-${i}`,
     kind: KINDS[k % 4],
+    // In the order kube-apiserver writes it (kind first).
     body: JSON.stringify({
-      apiVersion: 'admission.k8s.io/v1',
       kind: 'AdmissionReview',
+      apiVersion: 'admission.k8s.io/v1',
       request: {
         uid: `review-${i}`,
         kind: { group: '', version: 'v1', kind: 'Pod' },
