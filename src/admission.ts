@@ -131,51 +131,120 @@ function failOpen(decide: () => Admission): Admission {
   }
 }
 
+/** What the webhook logs of a request (the same for every request a memo entry answers). */
+export interface RequestInfo {
+  readonly uid: string;
+  readonly namespace?: string;
+  readonly operation?: string;
+  readonly dryRun?: boolean;
+}
+
+/** An AdmissionReview answered from its text (Admitter.answer). */
+export interface TextAnswer {
+  /** The AdmissionReview answer, as JSON text. */
+  readonly response: string;
+  readonly admission: Admission & { readonly cached: boolean };
+  readonly request: RequestInfo;
+}
+
 /**
- * `admitPod` with a memo: the Pods of one ReplicaSet or Job reach the webhook
- * identical (no name yet, no uid), so a scale-up is evaluated once. The
- * answer depends only on the Pod (without managedFields and status), the
- * namespace and the policy, which an Admitter keeps for its lifetime.
+ * The start of an AdmissionReview as the API server writes it (Go's
+ * encoding/json: fields in declaration order, no spaces), up to the request's
+ * uid, which the group captures: the only part of the text that differs
+ * between the requests for the Pods of one ReplicaSet or Job. Either order of
+ * kind and apiVersion.
+ */
+const REVIEW_HEAD =
+  /^\{(?:"kind":"AdmissionReview","apiVersion":"admission\.k8s\.io\/v1"|"apiVersion":"admission\.k8s\.io\/v1","kind":"AdmissionReview"),"request":\{"uid":"([^"\\]*)"/;
+/** What JSON.stringify(reviewResponse(uid, …)) starts with, before the uid. */
+const RESPONSE_HEAD = '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":';
+
+interface MemoEntry {
+  readonly admission: Admission;
+  /** The response text after its uid. */
+  readonly tail: string;
+  readonly request: Omit<RequestInfo, 'uid'>;
+}
+
+/**
+ * Answers AdmissionReviews from their text, with a memo: the Pods of one
+ * ReplicaSet or Job reach the webhook identical (no name yet, no uid), in
+ * requests whose text differs only in the request's uid, so a scale-up is
+ * evaluated once. The memo's key is the request text without that uid
+ * (requests as the API server writes them; others are always evaluated):
+ * two texts with the same key differ at most in that one string, so they are
+ * the same Pod, namespace and operation, and get the same answer. The
+ * policy is kept for the Admitter's lifetime. Bounded in entries and in
+ * characters; least recently used entries go first.
  */
 export class Admitter {
-  private readonly memo = new Map<string, Admission>();
+  private readonly memo = new Map<string, MemoEntry>();
   /** Characters of all keys: the memo is bounded in memory as well as in entries. */
   private chars = 0;
   constructor(
     readonly policy: Policy,
     readonly capacity = 1000,
-    /** A Pod larger than this (as JSON) is not kept; all kept Pods together stay under 64 times it. */
-    readonly maxPodChars = 64 * 1024,
+    /** A request longer than this is not kept; all kept requests together stay under 64 times it. */
+    readonly maxRequestChars = 64 * 1024,
   ) {}
 
-  /** Like admitPod; `cached` says whether the answer came from the memo. */
-  admit(pod: unknown, options: AdmitOptions = {}): Admission & { readonly cached: boolean } {
-    let input: ReturnType<typeof podInput> | undefined;
-    let key: string | undefined;
-    try {
-      input = podInput(pod, options);
-      key = JSON.stringify(input);
-    } catch {
-      // evaluated below, which reports it
-    }
-    const hit = key === undefined ? undefined : this.memo.get(key);
-    if (hit && key !== undefined) {
+  /** Like admitPod, without the memo. */
+  admit(pod: unknown, options: AdmitOptions = {}): Admission {
+    return admitPod(pod, this.policy, options);
+  }
+
+  /**
+   * The answer to an AdmissionReview given as JSON text. Throws BadReview for
+   * a text that is not JSON or not an AdmissionReview.
+   */
+  answer(text: string): TextAnswer {
+    const head = text.length <= this.maxRequestChars ? REVIEW_HEAD.exec(text) : null;
+    const uid = head?.[1];
+    const key =
+      head && uid !== undefined ? text.slice(0, head[0].length - uid.length - 1) + text.slice(head[0].length - 1) : '';
+    const hit = key === '' ? undefined : this.memo.get(key);
+    if (hit && uid !== undefined) {
       // Most recently used last: Map keeps insertion order.
       this.memo.delete(key);
       this.memo.set(key, hit);
-      return { ...hit, cached: true };
+      return {
+        response: `${RESPONSE_HEAD}${JSON.stringify(uid)}${hit.tail}`,
+        admission: { ...hit.admission, cached: true },
+        request: { ...hit.request, uid },
+      };
     }
-    const answer = failOpen(() => evaluate(pod, input ?? podInput(pod, options), this.policy));
-    if (key !== undefined && answer.outcome !== 'failedOpen' && this.capacity > 0 && key.length <= this.maxPodChars) {
-      this.memo.set(key, answer);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new BadReview('body is not JSON');
+    }
+    const { admission, request } = review(body, this);
+    const response = JSON.stringify(reviewResponse(request.uid, admission));
+    const info: RequestInfo = {
+      uid: request.uid,
+      ...(request.namespace !== undefined ? { namespace: request.namespace } : {}),
+      ...(request.operation !== undefined ? { operation: request.operation } : {}),
+      ...(request.dryRun !== undefined ? { dryRun: request.dryRun } : {}),
+    };
+    const uidText = JSON.stringify(request.uid);
+    if (
+      key !== '' &&
+      uid === request.uid &&
+      admission.outcome !== 'failedOpen' &&
+      this.capacity > 0 &&
+      response.startsWith(RESPONSE_HEAD + uidText)
+    ) {
+      const { uid: _u, ...rest } = info;
+      this.memo.set(key, { admission, tail: response.slice(RESPONSE_HEAD.length + uidText.length), request: rest });
       this.chars += key.length;
-      while (this.memo.size > this.capacity || this.chars > 64 * this.maxPodChars) {
+      while (this.memo.size > this.capacity || this.chars > 64 * this.maxRequestChars) {
         const oldest = this.memo.keys().next().value as string;
         this.memo.delete(oldest);
         this.chars -= oldest.length;
       }
     }
-    return { ...answer, cached: false };
+    return { response, admission: { ...admission, cached: false }, request: info };
   }
 }
 

@@ -311,23 +311,67 @@ rev('a body that is not an AdmissionReview is a BadReview', () => {
   }
 });
 
-rev('an Admitter answers the same Pod from its memo', () => {
+/** An AdmissionReview's text as the API server writes it (kind first, no spaces). */
+const apiServerText = (uid: string, object: unknown, namespace = 'ns', extra = ''): string =>
+  `{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{"uid":${JSON.stringify(uid)},"kind":{"group":"","version":"v1","kind":"Pod"},"operation":"CREATE","namespace":${JSON.stringify(namespace)},"object":${JSON.stringify(object)}${extra}}}`;
+
+rev('an Admitter answers requests that differ only in their uid from its memo', () => {
   const admitter = new Admitter(defaultPolicy(), 2);
   const p = pod({ metadata: { labels: { 'sidecar.istio.io/inject': 'true' } } });
-  const first = admitter.admit(p, { namespace: 'ns' });
-  const second = admitter.admit(structuredClone(p), { namespace: 'ns' });
-  assert.is(first.cached, false);
-  assert.is(second.cached, true);
-  assert.equal(second.patch, first.patch);
+  const first = admitter.answer(apiServerText('u1', p));
+  const second = admitter.answer(apiServerText('u2', structuredClone(p)));
+  assert.is(first.admission.cached, false);
+  assert.is(second.admission.cached, true);
+  assert.equal(second.admission.patch, first.admission.patch);
+  assert.ok(first.admission.patch.length > 0);
+  // The memo's answer is the one a full evaluation gives, for its own uid.
+  assert.equal(JSON.parse(second.response), review(JSON.parse(apiServerText('u2', p)), defaultPolicy()).response);
+  assert.equal(second.request, { uid: 'u2', namespace: 'ns', operation: 'CREATE' });
   // Another namespace is another answer (rules select namespaces).
-  assert.is(admitter.admit(p, { namespace: 'other' }).cached, false);
+  assert.is(admitter.answer(apiServerText('u3', p, 'other')).admission.cached, false);
   // Bounded: the least recently used entry goes.
-  admitter.admit(pod(), { namespace: 'ns' });
-  assert.is(admitter.admit(p, { namespace: 'ns' }).cached, false);
-  // Bounded in memory too: a Pod larger than maxPodChars is evaluated every time.
+  admitter.answer(apiServerText('u4', pod()));
+  assert.is(admitter.answer(apiServerText('u5', p)).admission.cached, false);
+  // Bounded in memory too: a request longer than maxRequestChars is evaluated every time.
   const small = new Admitter(defaultPolicy(), 10, 50);
-  small.admit(p, { namespace: 'ns' });
-  assert.is(small.admit(p, { namespace: 'ns' }).cached, false);
+  small.answer(apiServerText('u6', p));
+  assert.is(small.answer(apiServerText('u7', p)).admission.cached, false);
+});
+
+rev('an Admitter keeps only what it can key by the uid alone', () => {
+  const p = pod({ metadata: { labels: { 'sidecar.istio.io/inject': 'true' } } });
+  const twice = (a: string, b: string): boolean => {
+    const admitter = new Admitter(defaultPolicy());
+    admitter.answer(a);
+    return admitter.answer(b).admission.cached;
+  };
+  // The same request but for its uid, and kind/apiVersion in either order: from the memo.
+  const other = (uid: string) =>
+    apiServerText(uid, p).replace(
+      '"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1"',
+      '"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"',
+    );
+  assert.ok(twice(other('a'), other('b')));
+  // Anything else differing is evaluated again: a field after the uid, spaces, a uid with an escape.
+  assert.not.ok(twice(apiServerText('a', p), apiServerText('b', p, 'ns', ',"dryRun":true')));
+  assert.not.ok(twice(apiServerText('a', p), apiServerText('a', pod())));
+  assert.not.ok(
+    twice(
+      JSON.stringify(JSON.parse(apiServerText('a', p)), null, 1),
+      JSON.stringify(JSON.parse(apiServerText('b', p)), null, 1),
+    ),
+  );
+  assert.not.ok(twice(apiServerText('a\\"', p), apiServerText('b\\"', p)));
+  // A Pod not evaluated (failedOpen) is not kept.
+  assert.not.ok(twice(apiServerText('a', 'not a pod'), apiServerText('b', 'not a pod')));
+  // Text that is not JSON is a BadReview.
+  assert.throws(
+    () =>
+      new Admitter(defaultPolicy()).answer(
+        '{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{"uid":"x"',
+      ),
+    (e: unknown) => e instanceof BadReview,
+  );
 });
 
 const { params } = propertyParams(100);

@@ -15,6 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -108,6 +109,21 @@ async function startWebhook(): Promise<void> {
     });
     child.on('exit', () => fail(new Error(`eksfit webhook exited: ${webhookLog}`)));
   });
+}
+
+/** eksfit_webhook_memo_hits_total from the webhook's /metrics. */
+async function memoHits(): Promise<number> {
+  const text = await new Promise<string>((done, fail) => {
+    const req = httpsGet({ host: '127.0.0.1', port, path: '/metrics', ca: ca!.caPem }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => done(body));
+    });
+    req.on('error', fail);
+  });
+  const m = /^eksfit_webhook_memo_hits_total (\d+)$/m.exec(text);
+  if (!m) throw new Error(`no memo hits in /metrics:\n${text}`);
+  return Number(m[1]);
 }
 
 /** Stops the webhook with SIGTERM; its exit code. */
@@ -211,7 +227,7 @@ hostTest(
   "a Deployment's Pod (generateName, pod-template-hash, ReplicaSet owner): the rule for the Deployment's name",
   TOOLS,
   NAMES,
-  () => {
+  async () => {
     const p = pod('unused', { labels: { 'pod-template-hash': '5d8f7c9b4' } });
     const metadata = obj(p, 'metadata');
     delete metadata.name;
@@ -225,11 +241,18 @@ hostTest(
         controller: true,
       },
     ];
+    const hitsBefore = await memoHits();
     const { object } = create(p);
     const name = field(object, 'metadata', 'name');
     assert.type(name, 'string');
     assert.match(name as string, /^web-api-5d8f7c9b4-[a-z0-9]{5}$/);
     assert.equal(eks(liveAnnotations(name as string)), { [`${EKS}ipvs-tcp-timeout`]: '60s' });
+    // The next replica: the API server's request differs only in its uid, so it is
+    // answered from the memo (the text as kube-apiserver writes it is what the memo keys).
+    const second = field(create(p).object, 'metadata', 'name');
+    assert.is.not(second, name);
+    assert.equal(eks(liveAnnotations(second as string)), { [`${EKS}ipvs-tcp-timeout`]: '60s' });
+    assert.is(await memoHits(), hitsBefore + 1, webhookLog);
   },
 );
 
