@@ -40,13 +40,40 @@ export function isPortField(u: PortUse): boolean {
  * before the port (`node-exporter:9100`) is a reference elsewhere, not a bind.
  */
 export function boundPorts(arg: string, next?: string): number[] {
+  const out = portsInArgument(arg);
+  const separate = next === undefined ? undefined : portInNextArgument(arg, next);
+  if (separate !== undefined && !out.includes(separate)) out.push(separate);
+  return out;
+}
+
+const LISTEN = /(?:^|[\s=,"'])(?:0\.0\.0\.0|\[::\]|\*)?:(\d{1,5})(?![0-9])/g;
+const PORT_FLAG = /(?:^|\s)(?:--?[A-Za-z0-9._-]*port|-p)(?:=|\s+)(\d{1,5})(?![0-9])/gi;
+const PORT_FLAG_ALONE = /^(?:--?[A-Za-z0-9._-]*port|-p)$/i;
+const PORT_NUMBER = /^\d{1,5}$/;
+const DIGIT = /[0-9]/;
+const isPort = (p: number): boolean => p > 0 && p < 65536;
+
+/** The ports one argument binds by itself (`:9100`, `--port=9100`), each once, in order. */
+function portsInArgument(arg: string): number[] {
   const out: number[] = [];
-  for (const m of arg.matchAll(/(?:^|[\s=,"'])(?:0\.0\.0\.0|\[::\]|\*)?:(\d{1,5})(?![0-9])/g)) out.push(Number(m[1]));
-  for (const m of arg.matchAll(/(?:^|\s)(?:--?[A-Za-z0-9._-]*port|-p)(?:=|\s+)(\d{1,5})(?![0-9])/gi))
-    out.push(Number(m[1]));
-  if (next !== undefined && /^(?:--?[A-Za-z0-9._-]*port|-p)$/i.test(arg.trim()) && /^\d{1,5}$/.test(next.trim()))
-    out.push(Number(next.trim()));
-  return [...new Set(out)].filter((p) => p > 0 && p < 65536);
+  // Most arguments hold no digit, and then no port: the patterns need one.
+  if (!DIGIT.test(arg)) return out;
+  for (const re of [LISTEN, PORT_FLAG]) {
+    re.lastIndex = 0;
+    for (let m = re.exec(arg); m !== null; m = re.exec(arg)) {
+      const port = Number(m[1]);
+      if (isPort(port) && !out.includes(port)) out.push(port);
+    }
+  }
+  return out;
+}
+
+/** The port of `-p 9100` given as two arguments: `next` when `arg` is a port flag alone. */
+function portInNextArgument(arg: string, next: string): number | undefined {
+  const n = next.trim();
+  if (!PORT_NUMBER.test(n) || !PORT_FLAG_ALONE.test(arg.trim())) return undefined;
+  const port = Number(n);
+  return isPort(port) ? port : undefined;
 }
 
 const PROBES = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
@@ -66,13 +93,13 @@ export function portUses(w: Workload, selecting: readonly ServiceView[] = []): P
       list.forEach((arg, i) => {
         if (typeof arg !== 'string') return;
         const next = list[i + 1];
-        const own = boundPorts(arg);
+        const own = portsInArgument(arg);
         for (const port of own)
           uses.push({ port, what: 'listen', path: ['spec', c.list, c.index, field, i], container: c });
         // `-p 9100` as two arguments: the use is where the number is.
-        for (const port of boundPorts(arg, typeof next === 'string' ? next : undefined))
-          if (!own.includes(port))
-            uses.push({ port, what: 'listen', path: ['spec', c.list, c.index, field, i + 1], container: c });
+        const separate = typeof next === 'string' ? portInNextArgument(arg, next) : undefined;
+        if (separate !== undefined && !own.includes(separate))
+          uses.push({ port: separate, what: 'listen', path: ['spec', c.list, c.index, field, i + 1], container: c });
       });
     }
     const base = ['spec', c.list, c.index] as const;
@@ -89,19 +116,19 @@ export function portUses(w: Workload, selecting: readonly ServiceView[] = []): P
       if (typeof p.hostPort === 'number')
         uses.push({ port: p.hostPort, what: 'hostPort', path: [...base, 'ports', i, 'hostPort'], container: c });
     });
-    const handlers: [readonly (string | number)[], unknown][] = [];
-    for (const probe of PROBES) handlers.push([[...base, probe], c.value[probe]]);
-    const lifecycle = isObject(c.value.lifecycle) ? c.value.lifecycle : {};
-    for (const hook of HOOKS) handlers.push([[...base, 'lifecycle', hook], lifecycle[hook]]);
-    for (const [path, h] of handlers) {
-      if (!isObject(h)) continue;
+    const handler = (path: readonly (string | number)[], h: unknown): void => {
+      if (!isObject(h)) return;
       for (const kind of HANDLERS) {
         const action = h[kind];
-        if (isObject(action) && typeof action.port === 'number') {
+        if (isObject(action) && typeof action.port === 'number')
           uses.push({ port: action.port, what: 'probe', path: [...path, kind, 'port'], container: c });
-        }
       }
-    }
+    };
+    for (const probe of PROBES) if (c.value[probe] !== undefined) handler([...base, probe], c.value[probe]);
+    const lifecycle = isObject(c.value.lifecycle) ? c.value.lifecycle : undefined;
+    if (lifecycle)
+      for (const hook of HOOKS)
+        if (lifecycle[hook] !== undefined) handler([...base, 'lifecycle', hook], lifecycle[hook]);
   }
   // A Service sending to a port no container declares: the first app container serves it.
   const first = w.containers.find((c) => c.list === 'containers');

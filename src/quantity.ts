@@ -67,6 +67,20 @@ export function parseQuantity(value: string | number): bigint {
   if (typeof value === 'number' && !Number.isFinite(value))
     throw new QuantityError(String(value), 'not a finite number');
   const str = String(value);
+  // The same few quantities (`250m`, `512Mi`) recur in every workload: each is read once.
+  const known = parsed.get(str);
+  if (known !== undefined) return known;
+  const nanos = parseText(str);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(str, nanos);
+  return nanos;
+}
+
+/** Quantities read so far (text to nano-units); refused ones are not kept. */
+const parsed = new Map<string, bigint>();
+const PARSED_MAX = 4096;
+
+function parseText(str: string): bigint {
   if (str === '') throw new QuantityError(str, 'empty');
   const end = str.length;
   let pos = 0;
@@ -135,8 +149,19 @@ export function tryParseQuantity(value: unknown): bigint | undefined {
 
 /** A number of units (a spec table's `0.25` cores, `0.5` GiB) in nano-units of `unit` (`NANO` for cores, `GIB * NANO` for GiB). Exact for values with at most 3 decimals. */
 export function fromUnits(units: number, unit: bigint = NANO): bigint {
-  return (BigInt(Math.round(units * 1000)) * unit) / 1000n;
+  // Spec tables ask for the same few values over and over: each is converted once.
+  let known = converted.get(unit);
+  if (known === undefined) converted.set(unit, (known = new Map<number, bigint>()));
+  let nanos = known.get(units);
+  if (nanos === undefined) {
+    nanos = (BigInt(Math.round(units * 1000)) * unit) / 1000n;
+    if (known.size >= PARSED_MAX) known.clear();
+    known.set(units, nanos);
+  }
+  return nanos;
 }
+
+const converted = new Map<bigint, Map<number, bigint>>();
 
 /**
  * Nano-units as a decimal number of `unit`, rounded half up to `digits`

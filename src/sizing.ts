@@ -439,7 +439,7 @@ export function sizePod(
   const source: SpecSource = nothingSet ? 'default' : 'requests';
   const cpu = nothingSet ? NANO : asked.cpu;
   const memory = nothingSet ? 2n * GIB_NANOS : asked.memory;
-  const label = `${formatUnits(asked.cpu)} core(s) / ${formatUnits(asked.memory, GIB_NANOS)} GiB`;
+  const label = (): string => `${formatUnits(asked.cpu)} core(s) / ${formatUnits(asked.memory, GIB_NANOS)} GiB`;
 
   if (gpuType !== undefined) {
     const row = fitGpu(gpuType, gpuCount, cpu, memory);
@@ -447,7 +447,7 @@ export function sizePod(
     const largest = (GPU_SPECS[gpuType] ?? []).at(-1);
     problems.push({
       kind: 'gpuOverLargestSpec',
-      message: `${gpuCount} ${gpuType} card(s) with ${label} fit no ${gpuType} spec (the largest is ${largest ? formatRow({ ...largest, gpu: { type: gpuType, count: largest.cards } }) : 'none'}): EKS will not create the Pod`,
+      message: `${gpuCount} ${gpuType} card(s) with ${label()} fit no ${gpuType} spec (the largest is ${largest ? formatRow({ ...largest, gpu: { type: gpuType, count: largest.cards } }) : 'none'}): EKS will not create the Pod`,
     });
     return none('gpu');
   }
@@ -465,7 +465,7 @@ export function sizePod(
   ];
   problems.push({
     kind: 'overLargestSpec',
-    message: `${label} is more than the largest spec (${tops.join(' / ')}): EKS will not create the Pod`,
+    message: `${label()} is more than the largest spec (${tops.join(' / ')}): EKS will not create the Pod`,
   });
   return none(firstTable);
 
@@ -498,16 +498,25 @@ export function formatRow(spec: SpecRow): string {
 }
 
 /** Every row of a table: the CPU table's (cores, GiB) pairs, or one GPU type's fixed specs. */
-export function tableRows(table: CpuTable | { readonly gpuType: string }): SpecRow[] {
-  if (typeof table === 'string')
-    return CPU_TABLES[table].flatMap((tier) => tier.memoryGiB.map((memoryGiB) => ({ cpu: tier.cpu, memoryGiB })));
-  const type = table.gpuType;
-  return (GPU_SPECS[type] ?? []).map((g) => ({
-    cpu: g.cpu,
-    memoryGiB: g.memoryGiB,
-    gpu: { type, count: g.cards },
-  }));
+export function tableRows(table: CpuTable | { readonly gpuType: string }): readonly SpecRow[] {
+  const key = typeof table === 'string' ? table : `gpu:${table.gpuType}`;
+  let rows = ROWS.get(key);
+  if (rows === undefined) {
+    rows =
+      typeof table === 'string'
+        ? CPU_TABLES[table].flatMap((tier) => tier.memoryGiB.map((memoryGiB) => ({ cpu: tier.cpu, memoryGiB })))
+        : (GPU_SPECS[table.gpuType] ?? []).map((g) => ({
+            cpu: g.cpu,
+            memoryGiB: g.memoryGiB,
+            gpu: { type: table.gpuType, count: g.cards },
+          }));
+    // Only the published tables are kept: an unknown GPU type has no rows, and is not remembered.
+    if (rows.length > 0) ROWS.set(key, rows);
+  }
+  return rows;
 }
+
+const ROWS = new Map<string, readonly SpecRow[]>();
 
 /** The default waste threshold: a spec more than 1.5 times the ask on any dimension is waste. */
 export const DEFAULT_WASTE_THRESHOLD = 1.5;
