@@ -271,7 +271,7 @@ function evaluate(pod: unknown, input: ReturnType<typeof podInput>, policy: Poli
   const namespace = input.metadata.namespace as string;
   const name = input.metadata.name as string;
   const obj = objectOfValue(input);
-  const plan = planObjects([obj], policy, { namespace });
+  const plan = planObjects([obj], policy, { namespace, skipChecks: NOT_AT_ADMISSION, billing: false });
   // The results in the order a render gives them: the changes', the conflicts, the findings.
   const warnings = findings([...plan.changes.flatMap((c) => c.results), ...plan.conflicts, ...plan.results]);
   const after = plan.planned.get(obj);

@@ -35,7 +35,7 @@ export function podViews(input: CheckInput, planned: PlannedValues): PodView[] {
 }
 
 /** Runs every check over the views (`podViews`); severities and `off` from the policy are applied by the caller. */
-export function runChecks(input: CheckInput, views: readonly PodView[]): Result[] {
+export function runChecks(input: CheckInput, views: readonly PodView[], skip?: ReadonlySet<string>): Result[] {
   // Findings in input order (then in table order); findings about the whole input last.
   const order = new Map(input.objects.map((o, i) => [o, i]));
   const found: { at: number; r: Result }[] = [];
@@ -58,8 +58,8 @@ export function runChecks(input: CheckInput, views: readonly PodView[]): Result[
   const pods = views.filter((v) => !isSkipped(v.w));
   const allCounts = podCounts(views, input);
   for (const check of CHECKS) {
-    if (!check.find) continue;
-    const counts = allCounts.filter((c) => !ignored.get(c.view.obj)?.has(check.id));
+    if (!check.find || skip?.has(check.id)) continue;
+    const counts = ignored.size === 0 ? allCounts : allCounts.filter((c) => !ignored.get(c.view.obj)?.has(check.id));
     for (const f of check.find({ input, pods, counts })) {
       if (f.obj && ignored.get(f.obj)?.has(check.id)) continue;
       const field =

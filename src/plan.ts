@@ -49,6 +49,10 @@ export function planObjects(
      * change, a warning with the reason, and the checks see them as they are.
      */
     leftUnchanged?: ReadonlyMap<KObject, string>;
+    /** Checks not to run (admission has no use for the ones about a whole input). */
+    skipChecks?: ReadonlySet<string>;
+    /** false: no bills (an empty `billing`); admission answers none. */
+    billing?: boolean;
   } = {},
 ): Plan {
   const defaultNamespace = options.namespace ?? 'default';
@@ -120,7 +124,7 @@ export function planObjects(
     changes.push(...planned.changes);
     results.push(...planned.results);
   }
-  for (const rule of policy.rules) {
+  for (const rule of options.skipChecks?.has('unmatchedRule') ? [] : policy.rules) {
     if (!rule.preset && !hits.has(rule)) {
       results.push(
         result('warning', undefined, `rule ${JSON.stringify(rule.name)} matched no workload`, {
@@ -135,9 +139,9 @@ export function planObjects(
   const planned = plannedValues(unique);
   const checkInput = { objects, workloads, services, policy, namespaceOf };
   const views = podViews(checkInput, planned);
-  results.push(...runChecks(checkInput, views));
+  results.push(...runChecks(checkInput, views, options.skipChecks));
   return {
-    billing: sizeWorkloads(checkInput, views),
+    billing: options.billing === false ? { workloads: [] } : sizeWorkloads(checkInput, views),
     changes: unique,
     conflicts,
     results: foldDaemonSets(applySeverities(withoutIgnored(results, objects, policy.kinds), policy)),

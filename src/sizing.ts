@@ -473,13 +473,11 @@ export function sizePod(
     const upgradeWanted = annotationText(annotations, SIZING_ANNOTATIONS.specAutoUpgrade) === 'true';
     const upgrade =
       upgradeWanted && t !== 'gpu' ? fitCpuTable(t, 0n, fromUnits(spec.memoryGiB, GIB_NANOS), spec.cpu) : undefined;
-    return {
-      ...base,
-      spec,
-      table: t,
-      cpuType: t === 'gpu' ? 'intel' : TABLE_CPU_TYPE[t],
-      ...(upgrade ? { upgrade } : {}),
-    };
+    const cpuType = t === 'gpu' ? 'intel' : TABLE_CPU_TYPE[t];
+    // Without spreads: this runs for every Pod of every input and every review.
+    return upgrade
+      ? { asked, spot, problems, spec, table: t, cpuType, upgrade }
+      : { asked, spot, problems, spec, table: t, cpuType };
   }
 }
 
