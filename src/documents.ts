@@ -136,8 +136,47 @@ export function parseSegment(segment: Segment): ParsedSegment {
   // block YAML that manifests are made of; it has no aliases, no errors and at
   // most MAX_DEPTH levels, so none of the checks below can fire on it.
   const fast = segment.text.includes('\n\uFEFF') ? undefined : fastParse(segment.text, { prettyErrors: false });
-  if (fast) return { segment, doc: fast, duplicateKeys: [], fast: true };
+  if (fast) return new FastParsed(segment, fast);
   return parseSlowly(segment);
+}
+
+/**
+ * A document the fast reader read. Its tree can be let go once the objects'
+ * plain values are taken (`releaseTree`): the trees of a large stream are most
+ * of eksfit's memory, and most documents are never edited. Asked for again, the
+ * tree is read again from the same text, by the same reader: the same tree.
+ */
+class FastParsed implements ParsedSegment {
+  readonly duplicateKeys: readonly SourcePosition[] = [];
+  readonly fast = true;
+  private tree: Document.Parsed | undefined;
+  constructor(
+    readonly segment: Segment,
+    tree: Document.Parsed,
+  ) {
+    this.tree = tree;
+  }
+
+  get doc(): Document.Parsed {
+    if (this.tree === undefined) {
+      const again = fastParse(this.segment.text, { prettyErrors: false });
+      if (!again)
+        throw new Error(
+          `internal: the fast reader read ${this.segment.file} document ${this.segment.index} once, not twice`,
+        );
+      this.tree = again;
+    }
+    return this.tree;
+  }
+
+  release(): void {
+    this.tree = undefined;
+  }
+}
+
+/** Lets go of a fast-read document's tree; `parsed.doc` reads it again when asked. Others keep theirs. */
+export function releaseTree(parsed: ParsedSegment): void {
+  if (parsed instanceof FastParsed) parsed.release();
 }
 
 /**

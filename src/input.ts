@@ -9,6 +9,7 @@ import {
   checkSyntax,
   parseSegment,
   positionOf,
+  releaseTree,
   splitSegments,
   type DuplicateKey,
   type ParsedSegment,
@@ -166,6 +167,11 @@ export function readInput(sources: readonly Source[], kinds: KindTable): Input {
   const docs: InputDoc[] = [];
   const warnings: Result[] = [];
   const firstOfFile = new Set<number>();
+  // The objects of each document, taken as soon as it is read so that its tree can go
+  // (a large stream's trees are most of the memory); a ResourceList's wait (a KRM call?).
+  const perDoc: (KObject[] | undefined)[] = [];
+  let real = 0;
+  let resourceList = -1;
   for (const src of sources) {
     firstOfFile.add(docs.length);
     for (const segment of splitSegments(src.text, src.file)) {
@@ -175,38 +181,53 @@ export function readInput(sources: readonly Source[], kinds: KindTable): Input {
       if (mustRead(segment.text, kinds)) {
         const parsed = parseSegment(segment);
         warnings.push(...duplicateWarnings(parsed.duplicates ?? [], segment, parsed.doc));
+        const docIndex = docs.length;
         docs.push({ segment, parsed });
+        const contents = parsed.doc.contents;
+        if (contents !== null) real++;
+        if (isMap(contents) && String(contents.get('kind')) === 'ResourceList') {
+          resourceList = docIndex;
+          perDoc.push(undefined);
+        } else perDoc.push(objectsOf(parsed, docIndex));
       } else {
         const checked = checkSyntax(segment);
         warnings.push(...duplicateWarnings(checked?.duplicates ?? [], segment, checked?.doc));
         docs.push({ segment });
+        perDoc.push([]);
       }
     }
   }
-  const read = docs.filter((d): d is ReadDoc => d.parsed !== undefined);
   // A ResourceList is a KRM call only when it is the one document of the input.
-  const krm = sources.length === 1 && read.length === docs.length && isResourceList(read);
+  const krm = sources.length === 1 && docs.every((d) => d.parsed !== undefined) && real === 1 && resourceList >= 0;
   if (krm) {
-    const rl = read.find((d) => isMap(d.parsed.doc.contents)) as ReadDoc;
-    return { docs, firstOfFile, resourceList: rl, warnings, ...itemsOf(rl, docs.indexOf(rl)) };
+    const rl = docs[resourceList] as ReadDoc;
+    return { docs, firstOfFile, resourceList: rl, warnings, ...itemsOf(rl, resourceList) };
   }
-  const objects: KObject[] = [];
-  docs.forEach((d, docIndex) => {
-    const doc = d.parsed?.doc;
-    const contents = doc?.contents as Node | null | undefined;
-    if (!doc || !isMap(contents)) return;
-    const origin = { file: d.segment.file, index: d.segment.index };
-    const items = contents.get('items', true) as Node | undefined;
-    const kind = String(contents.get('kind') ?? '');
-    if (isSeq(items) && kind.endsWith('List')) {
-      items.items.forEach((item, i) => {
-        if (isMap(item)) objects.push(objectOf(doc, item, docIndex, ['items', i], origin));
-      });
-      return;
-    }
-    objects.push(objectOf(doc, contents, docIndex, [], origin));
-  });
+  const objects = perDoc.flatMap((list, docIndex) => list ?? objectsOf((docs[docIndex] as ReadDoc).parsed, docIndex));
   return { docs, firstOfFile, resourceList: undefined, objects, functionConfig: () => undefined, warnings };
+}
+
+/**
+ * The objects of a document of a stream: the document, or a List's items. A
+ * fast-read document's tree is let go once their plain values are taken; their
+ * nodes are looked up in it again, read again, only if the document is edited.
+ */
+function objectsOf(parsed: ParsedSegment, docIndex: number): KObject[] {
+  const doc = parsed.doc;
+  const contents = doc.contents as Node | null;
+  if (!isMap(contents)) return [];
+  const origin = { file: parsed.segment.file, index: parsed.segment.index };
+  const tree = parsed.fast === true ? parsed : undefined;
+  const items = contents.get('items', true) as Node | undefined;
+  const kind = String(contents.get('kind') ?? '');
+  const objects: KObject[] = [];
+  if (isSeq(items) && kind.endsWith('List')) {
+    items.items.forEach((item, i) => {
+      if (isMap(item)) objects.push(objectOf(doc, item, docIndex, ['items', i], origin, tree));
+    });
+  } else objects.push(objectOf(doc, contents, docIndex, [], origin, tree));
+  releaseTree(parsed);
+  return objects;
 }
 
 /** The items and the functionConfig of a ResourceList. */
@@ -253,12 +274,4 @@ export function mustRead(text: string, kinds: KindTable): boolean {
 
 function isScalarNull(n: Node): boolean {
   return 'value' in n && (n as { value: unknown }).value === null;
-}
-
-/** True when the input is a single document of kind ResourceList. */
-function isResourceList(docs: readonly ReadDoc[]): boolean {
-  const real = docs.filter((d) => d.parsed.doc.contents !== null);
-  if (real.length !== 1) return false;
-  const c = (real[0] as ReadDoc).parsed.doc.contents;
-  return isMap(c) && String(c.get('kind')) === 'ResourceList';
 }

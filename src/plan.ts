@@ -322,11 +322,11 @@ function plannedValues(changes: readonly PlannedChange[]): Map<KObject, Record<s
     const obj = change.obj;
     let value = out.get(obj);
     if (!value) {
-      value = obj.node ? structuredClone(obj.value) : { ...obj.value };
+      value = fromText(obj) ? structuredClone(obj.value) : { ...obj.value };
       copied.add(value);
       out.set(obj, value);
     }
-    if (!obj.node) copyAlong(value, writtenPath(change), copied);
+    if (!fromText(obj)) copyAlong(value, writtenPath(change), copied);
     // editValue works on a whole document: it finds the object at its path.
     let doc: unknown = value;
     for (let i = obj.path.length - 1; i >= 0; i--) {
@@ -364,3 +364,6 @@ function applySeverities(results: readonly Result[], policy: Policy): Result[] {
   }
   return out;
 }
+
+/** Whether the object comes from text (without asking for its node, which may mean reading the text again). */
+const fromText = (obj: KObject): boolean => obj.plainText === true || obj.node !== undefined;

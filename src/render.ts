@@ -11,7 +11,7 @@ import { editText, type Change, type PlannedChange } from './changes.ts';
 import { DocumentEditor, UneditableError } from './edit.ts';
 import { InputError } from './errors.ts';
 import type { Input, ReadDoc } from './input.ts';
-import { positionOf } from './documents.ts';
+import { positionOf, releaseTree } from './documents.ts';
 import { readBack } from './readback.ts';
 import { strictly, toKrm, type ResourceRef, type Result } from './results.ts';
 import { isObject, MAX_ALIAS_COUNT } from './values.ts';
@@ -69,6 +69,14 @@ export function render(input: Input, what: RenderInput, options: RenderOptions):
   let rlEdits: { editor: DocumentEditor; applied: Change[]; list: PlannedChange[] } | undefined;
   for (const [docIndex, list] of byDoc) {
     const d = docs[docIndex] as ReadDoc;
+    try {
+      renderDoc(docIndex, d, list);
+    } finally {
+      // Edited and read back: a fast-read document's tree is let go again (see readInput).
+      if (docIndex !== docIndexOfRl) releaseTree(d.parsed);
+    }
+  }
+  function renderDoc(docIndex: number, d: ReadDoc, list: readonly PlannedChange[]): void {
     const editor = new DocumentEditor(d.segment.text, { aliasFree: d.parsed.fast === true });
     const applied: Change[] = [];
     const made: PlannedChange[] = [];
@@ -93,15 +101,15 @@ export function render(input: Input, what: RenderInput, options: RenderOptions):
         changedRefs.add(p.change.obj.subject.ref);
         if (p.owner) changedRefs.add(p.owner.subject.ref);
       }
-      continue; // written below, with the results
+      return; // written below, with the results
     }
-    if (!editor.changed) continue;
+    if (!editor.changed) return;
     const whole = applied.length === list.length ? wholeValue(applied, what.planned) : undefined;
     const text = editor.apply();
     const wrong = readBack(d, text, editor.edits, applied, whole);
     if (wrong !== undefined) {
       for (const p of made) refuse(p, wrong);
-      continue;
+      return;
     }
     texts[docIndex] = text;
     changed = true;

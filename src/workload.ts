@@ -19,8 +19,18 @@ export interface KObject {
   readonly docIndex: number;
   /** Path of the object within its document: [] or ['items', i]. */
   readonly path: readonly (string | number)[];
-  /** The mapping node, for editing; undefined for an object that comes from no text (`objectOfValue`). */
+  /**
+   * The mapping node, for editing; undefined for an object that comes from no
+   * text (`objectOfValue`). For a document the fast reader read (`plainText`)
+   * it is looked up when asked, in a tree that may be read again (documents.ts,
+   * `releaseTree`): ask for it only to edit.
+   */
   readonly node?: YAMLMap;
+  /**
+   * True when the fast reader read its text: no alias, anchor or tag, so the
+   * plain value has the very shape of the text (a mapping is a mapping in both).
+   */
+  readonly plainText?: boolean;
   /** Plain snapshot of the object (aliases expanded, bounded). */
   readonly value: Record<string, unknown>;
   readonly apiVersion: string;
@@ -57,9 +67,26 @@ export function objectOf(
   docIndex: number,
   path: readonly (string | number)[],
   origin: { file: string; index: number } | undefined,
+  /** For a fast-read document: where its tree is asked for again once let go (`node` is then looked up there). */
+  tree?: { readonly doc: Document },
 ): KObject {
   const value = node.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>;
-  return { docIndex, path, node, ...identityOf(value, origin) };
+  if (!tree) return { docIndex, path, node, ...identityOf(value, origin) };
+  const obj: KObject = { docIndex, path, plainText: true, ...identityOf(value, origin) };
+  // Not enumerable: a copy of the object must not read the tree again.
+  Object.defineProperty(obj, 'node', { get: () => mappingAt(tree.doc, path), enumerable: false });
+  return obj;
+}
+
+/** The mapping at `path` ([] or ['items', i]) of a document. */
+function mappingAt(doc: Document, path: readonly (string | number)[]): YAMLMap {
+  let node = doc.contents;
+  for (const part of path) {
+    node = isMap(node) ? (node.get(part, true) as Node) : isSeq(node) ? (node.items[part as number] as Node) : null;
+  }
+  if (!isMap(node))
+    throw new Error(`internal: no mapping at ${path.join('.') || 'the top'} of the document read again`);
+  return node;
 }
 
 /**
@@ -125,8 +152,10 @@ export type TemplateLookup =
 export function workloadOf(obj: KObject, kinds: KindTable): TemplateLookup {
   const row = kinds.lookup(obj.apiVersion, obj.kind);
   if (!row) return { kind: 'none' };
-  const text = obj.node !== undefined;
-  let node: Node | null | undefined = obj.node;
+  // The text's shape is checked only where it can differ from the value's (aliases, tags):
+  // a fast-read object has the shape of its value, and its tree may have been let go.
+  const text = obj.plainText !== true && obj.node !== undefined;
+  let node: Node | null | undefined = text ? obj.node : undefined;
   let value: unknown = obj.value;
   for (const key of row.templatePath) {
     if (text ? !isMap(node) : !isObject(value)) return { kind: 'invalid', path: row.templatePath.join('.') };
