@@ -79,6 +79,8 @@ interface GrpcService {
 /** The gRPC Services of the input, by `namespace/name`. */
 export class GrpcServices {
   private readonly byName = new Map<string, GrpcService>();
+  /** The gRPC Services' names: a host whose first label is none of them names none of them. */
+  private readonly names = new Set<string>();
 
   /** `selectedBy`: the workloads each Service selects (plan.ts has them from its ServiceIndex); by default found here. */
   constructor(
@@ -108,6 +110,7 @@ export class GrpcServices {
       if (grpcPorts.size === 0) continue;
       const ports = new Set(svc.ports.flatMap((p) => (p.port === undefined ? [] : [p.port])));
       this.byName.set(`${namespaceOf(svc.obj)}/${svc.obj.name}`, { svc, grpcPorts, ports });
+      this.names.add(svc.obj.name);
     }
   }
 
@@ -129,18 +132,24 @@ export class GrpcServices {
    * selects the Pod itself (its own name in its env is its identity).
    */
   named(text: string, namespace: string, self: Workload): ServiceView | undefined {
+    if (this.byName.size === 0) return undefined;
     HOST.lastIndex = 0;
     for (let m = HOST.exec(text); m !== null; m = HOST.exec(text)) {
-      const host = (m[1] as string).toLowerCase().replace(/\.$/, '');
+      const token = m[1] as string;
+      // Every key below ends in the host's first label: most words of a text are no Service's name.
+      const dot = token.indexOf('.');
+      if (!this.names.has((dot < 0 ? token : token.slice(0, dot)).toLowerCase())) continue;
+      const host = token.toLowerCase().replace(/\.$/, '');
       const port = m[2] !== undefined ? Number(m[2]) : undefined;
       const parts = host.split('.');
       let key: string | undefined;
       if (parts.length === 1) {
         // A bare word counts only where a host name stands: with a port, in a URL, or as the whole value (or all after `=`).
-        const before = text.slice(0, m.index);
-        const after = text.slice(m.index + m[0].length);
+        const end = m.index + m[0].length;
         const alone =
-          port !== undefined || /:\/\/$/.test(before) || (/(^|=)$/.test(before) && /^($|[\s"',/])/.test(after));
+          port !== undefined ||
+          (m.index >= 3 && text.startsWith('://', m.index - 3)) ||
+          ((m.index === 0 || text[m.index - 1] === '=') && (end === text.length || HOST_END.test(text.charAt(end))));
         if (alone) key = `${namespace}/${host}`;
       } else if (parts.length === 2) key = `${parts[1]}/${parts[0]}`;
       else if (parts.length === 3 && parts[2] === 'svc') key = `${parts[1]}/${parts[0]}`;
@@ -155,6 +164,9 @@ export class GrpcServices {
     return undefined;
   }
 }
+
+/** What may follow a bare word that stands as a host name. */
+const HOST_END = /^[\s"',/]$/;
 
 /** A host name (DNS labels joined by dots), optionally followed by `:port`. */
 const HOST =
