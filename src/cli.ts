@@ -4,7 +4,7 @@
  * process. Standard output carries only the result; everything meant for a
  * person goes to standard error (or to --report FILE).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, formatPosition, InputError } from './errors.ts';
 import { fsReason, inputFiles, readInput, type InputFile } from './files.ts';
@@ -219,6 +219,33 @@ function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
   });
 }
 
+/**
+ * Reads standard input to its end with blocking reads of file descriptor 0,
+ * which a file or a pipe (what every host gives) allows: setting up
+ * `process.stdin` costs milliseconds of start-up. Returns false, with what it
+ * read in `chunks`, when fd 0 cannot be read that way (a non-blocking pipe
+ * says EAGAIN, or any other error): the stream reads the rest, or reports
+ * the error as before.
+ */
+function readStdinSync(chunks: Buffer[]): boolean {
+  let size = 256 * 1024;
+  let buf = Buffer.allocUnsafe(size);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buf, 0, buf.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EOF') return true;
+      return false;
+    }
+    if (n === 0) return true;
+    chunks.push(buf.subarray(0, n));
+    // The rest of the buffer for the next read, or a new (larger) one when little is left.
+    if (buf.length - n >= 64 * 1024) buf = buf.subarray(n);
+    else buf = Buffer.allocUnsafe((size = Math.min(size * 2, 16 * 1024 * 1024)));
+  }
+}
+
 /** Binds `main` to this process. */
 export async function run(): Promise<number> {
   quietOnClosedPipe(process.stdout);
@@ -226,6 +253,7 @@ export async function run(): Promise<number> {
   const chunks: Buffer[] = [];
   const io: Io = {
     stdin: async () => {
+      if (readStdinSync(chunks)) return Buffer.concat(chunks);
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks);
     },

@@ -5,13 +5,14 @@
  * tarball. Every test spawns the executable; the odd cases run on a copy of
  * the package in a temporary folder, so the checkout is never touched.
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -271,3 +272,44 @@ Pack.after(() => {
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 Pack.run();
+
+// Standard input is read with blocking reads of fd 0 (a file, a pipe), and through
+// process.stdin where that fails (a non-blocking descriptor says EAGAIN; not made
+// here: libuv, Go and shells all give a child blocking stdio).
+const Stdin = suite('bin/eksfit: standard input read whole, however it arrives');
+
+/** Runs `cmd` with the input written into its stdin pipe in `pieces`, with pauses; stdout, stderr, exit code. */
+async function fed(cmd: string, args: readonly string[], pieces: readonly string[]) {
+  const child = spawn(cmd, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+  for (const p of pieces) {
+    child.stdin.write(p);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  child.stdin.end();
+  return { code: await exited, out, err };
+}
+
+const appText = readFileSync(APP, 'utf8');
+const thirds = [appText.slice(0, 100), appText.slice(100, 400), appText.slice(400)];
+
+Stdin('a pipe written in three pieces, with pauses: the whole stream', async () => {
+  const r = await fed(BIN, ['-q'], thirds);
+  assert.is(r.code, 0, r.err);
+  assert.is(r.out, EXPECTED);
+});
+
+Stdin('a file: the whole file', () => {
+  const r = spawnSync(BIN, ['-q'], { stdio: [openSync(APP, 'r'), 'pipe', 'pipe'], encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, EXPECTED);
+});
+
+Stdin.after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+Stdin.run();
