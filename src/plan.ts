@@ -309,11 +309,12 @@ function deduplicate(changes: readonly PlannedChange[]): { unique: PlannedChange
 
 /**
  * Each changed object's plain value after its changes, computed once for the
- * checks and for verification. An object read from text is cloned whole (its
- * value may share nodes through aliases, as the text does). An object that
- * comes from no text (`objectOfValue`, a tree) is copied only along the paths
- * its changes write to: the rest is shared with the object's value, which
- * nothing writes to.
+ * checks and for verification. An object the yaml library read is cloned
+ * whole (its value may share nodes through aliases, as the text does). An
+ * object whose value is a tree (the fast reader's: no aliases; or one that
+ * comes from no text, `objectOfValue`) is copied only along the paths its
+ * changes write to: the rest is shared with the object's value, which nothing
+ * writes to.
  */
 function plannedValues(changes: readonly PlannedChange[]): Map<KObject, Record<string, unknown>> {
   const out = new Map<KObject, Record<string, unknown>>();
@@ -322,11 +323,11 @@ function plannedValues(changes: readonly PlannedChange[]): Map<KObject, Record<s
     const obj = change.obj;
     let value = out.get(obj);
     if (!value) {
-      value = fromText(obj) ? structuredClone(obj.value) : { ...obj.value };
+      value = mayShare(obj) ? structuredClone(obj.value) : { ...obj.value };
       copied.add(value);
       out.set(obj, value);
     }
-    if (!fromText(obj)) copyAlong(value, writtenPath(change), copied);
+    if (!mayShare(obj)) copyAlong(value, writtenPath(change), copied);
     // editValue works on a whole document: it finds the object at its path.
     let doc: unknown = value;
     for (let i = obj.path.length - 1; i >= 0; i--) {
@@ -365,5 +366,9 @@ function applySeverities(results: readonly Result[], policy: Policy): Result[] {
   return out;
 }
 
-/** Whether the object comes from text (without asking for its node, which may mean reading the text again). */
-const fromText = (obj: KObject): boolean => obj.plainText === true || obj.node !== undefined;
+/**
+ * Whether the object's value may hold one object in two places (aliases): read
+ * by the yaml library. Not asked of a fast-read object's node, which may mean
+ * reading its text again.
+ */
+const mayShare = (obj: KObject): boolean => obj.plainText !== true && obj.node !== undefined;
