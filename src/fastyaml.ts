@@ -47,6 +47,8 @@ const LibraryPair = yaml.Pair;
 const MapClass = yaml.YAMLMap;
 const SeqClass = yaml.YAMLSeq;
 const isScalarNode = yaml.isScalar;
+const isMapNode = yaml.isMap;
+const isSeqNode = yaml.isSeq;
 const PLAIN = yaml.Scalar.PLAIN;
 const QUOTE_SINGLE = yaml.Scalar.QUOTE_SINGLE;
 const QUOTE_DOUBLE = yaml.Scalar.QUOTE_DOUBLE;
@@ -110,6 +112,54 @@ class Bail {
 function bail(reason: string): never {
   // eslint-disable-next-line @typescript-eslint/only-throw-error -- a Bail is control flow, caught in this module
   throw new Bail(reason);
+}
+
+/** Thrown (never escapes) when a tree holds what `plainValue` leaves to the library. */
+const NOT_PLAIN = new Bail('not plain');
+function notPlain(): never {
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- control flow, caught in plainValue
+  throw NOT_PLAIN;
+}
+
+/**
+ * The plain value of a node of a tree the fast reader made, exactly as
+ * `node.toJS(doc)` gives it (what it keeps: scalars' values as they are, a
+ * mapping as an object with its keys as strings, a sequence as an array), in
+ * one walk without the library's context. Undefined when the tree holds what
+ * only the library stringifies (a key that is a collection, a date or a
+ * binary value): then the caller asks the library. Held to the library's own
+ * toJS by the differential tests (test/fastyaml.test.ts).
+ */
+export function plainValue(node: unknown): unknown {
+  try {
+    return plainOf(node);
+  } catch (e) {
+    if (e === NOT_PLAIN) return undefined;
+    throw e;
+  }
+}
+
+function plainOf(node: unknown): unknown {
+  if (node === null || node === undefined) return null;
+  if (isScalarNode(node)) return node.value;
+  if (isMapNode(node)) {
+    const out: Record<string, unknown> = {};
+    for (const pair of node.items) {
+      const key: unknown = pair.key;
+      if (!isScalarNode(key)) notPlain();
+      const k = key.value;
+      if (k !== null && typeof k === 'object') notPlain();
+      const name = k === null ? '' : String(k);
+      const value = plainOf(pair.value);
+      // As the library does for a key already `in` the object: `__proto__` is a key, not the prototype.
+      if (name === '__proto__')
+        Object.defineProperty(out, name, { value, writable: true, enumerable: true, configurable: true });
+      else out[name] = value;
+    }
+    return out;
+  }
+  if (isSeqNode(node)) return node.items.map(plainOf);
+  return notPlain();
 }
 
 /**

@@ -4,6 +4,7 @@
  * snapshot, with the YAML nodes kept for editing.
  */
 import { type Document, isMap, isSeq, type Node, type YAMLMap } from 'yaml';
+import { plainValue } from './fastyaml.ts';
 import type { KindTable, WorkloadKind } from './kinds.ts';
 import type { ResourceRef, Subject } from './results.ts';
 import { isObject, MAX_ALIAS_COUNT, str, stringMap } from './values.ts';
@@ -70,7 +71,11 @@ export function objectOf(
   /** For a fast-read document: where its tree is asked for again once let go (`node` is then looked up there). */
   tree?: { readonly doc: Document },
 ): KObject {
-  const value = node.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>;
+  // A fast-read tree has no alias: its plain value in one walk, without the library's context.
+  const value = ((tree && plainValue(node)) ?? node.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT })) as Record<
+    string,
+    unknown
+  >;
   if (!tree) return { docIndex, path, node, ...identityOf(value, origin) };
   const obj: KObject = { docIndex, path, plainText: true, ...identityOf(value, origin) };
   // Not enumerable: a copy of the object must not read the tree again.

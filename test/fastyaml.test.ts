@@ -22,7 +22,7 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Document } from 'yaml';
-import { fastParse, fastParseExplained, SUPPORTED_YAML_VERSION } from '../src/fastyaml.ts';
+import { fastParse, fastParseExplained, plainValue, SUPPORTED_YAML_VERSION } from '../src/fastyaml.ts';
 import yamlPackage from 'yaml/package.json' with { type: 'json' };
 import { splitSegments } from '../src/documents.ts';
 import { stream } from './helpers/streams.ts';
@@ -124,6 +124,9 @@ function documentDifference(fast: Document.Parsed, real: Document.Parsed, eachNo
       return `${path}: node.toJS(doc)`;
   }
   if (!isDeepStrictEqual(...plainOf(fast, real))) return 'doc.toJS()';
+  // plainValue (what objects are read with) gives the library's toJS, or leaves it to the library.
+  const direct = plainValue(fast.contents);
+  if (direct !== undefined && !isDeepStrictEqual(direct, quietly((): unknown => real.toJS()))) return 'plainValue';
   return undefined;
 }
 
