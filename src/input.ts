@@ -19,6 +19,7 @@ import { formatPosition, InputError } from './errors.ts';
 import { result, type Result, type Subject } from './results.ts';
 import type { KindTable } from './kinds.ts';
 import { isObject, MAX_ALIAS_COUNT, stringMap } from './values.ts';
+import { plainValue } from './fastyaml.ts';
 import { objectOf, type KObject } from './workload.ts';
 
 /** One input file's text. */
@@ -117,7 +118,10 @@ export function unreadConfigMaps(
       if (value === undefined) {
         let v: unknown;
         try {
-          v = parseSegment(d.segment).doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+          const parsed = parseSegment(d.segment);
+          v =
+            (parsed.fast === true ? plainValue(parsed.doc.contents) : undefined) ??
+            (parsed.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown);
         } catch {
           v = undefined; // its syntax was checked; a value it cannot give (too many aliases) names nothing
         }
