@@ -126,7 +126,14 @@ function documentDifference(fast: Document.Parsed, real: Document.Parsed, eachNo
   if (!isDeepStrictEqual(...plainOf(fast, real))) return 'doc.toJS()';
   // plainValue (what objects are read with) gives the library's toJS, or leaves it to the library.
   const direct = plainValue(fast.contents);
-  if (direct !== undefined && !isDeepStrictEqual(direct, quietly((): unknown => real.toJS()))) return 'plainValue';
+  if (
+    direct !== undefined &&
+    !isDeepStrictEqual(
+      direct,
+      quietly((): unknown => real.toJS()),
+    )
+  )
+    return 'plainValue';
   return undefined;
 }
 
