@@ -19,7 +19,7 @@ import { keyPath, result, type Result } from './results.ts';
 import { selectorMatches, isEmptySelector } from './selector.ts';
 import { serviceOf, ServiceIndex, type ServiceView } from './services.ts';
 import { isObject, stringMap } from './values.ts';
-import { workloadOf, type KObject, type Workload } from './workload.ts';
+import { readByLibrary, workloadOf, type KObject, type Workload } from './workload.ts';
 
 /** What planning decided. */
 export interface Plan {
@@ -323,11 +323,11 @@ function plannedValues(changes: readonly PlannedChange[]): Map<KObject, Record<s
     const obj = change.obj;
     let value = out.get(obj);
     if (!value) {
-      value = mayShare(obj) ? structuredClone(obj.value) : { ...obj.value };
+      value = readByLibrary(obj) ? structuredClone(obj.value) : { ...obj.value };
       copied.add(value);
       out.set(obj, value);
     }
-    if (!mayShare(obj)) copyAlong(value, writtenPath(change), copied);
+    if (!readByLibrary(obj)) copyAlong(value, writtenPath(change), copied);
     // editValue works on a whole document: it finds the object at its path.
     let doc: unknown = value;
     for (let i = obj.path.length - 1; i >= 0; i--) {
@@ -365,10 +365,3 @@ function applySeverities(results: readonly Result[], policy: Policy): Result[] {
   }
   return out;
 }
-
-/**
- * Whether the object's value may hold one object in two places (aliases): read
- * by the yaml library. Not asked of a fast-read object's node, which may mean
- * reading its text again.
- */
-const mayShare = (obj: KObject): boolean => obj.plainText !== true && obj.node !== undefined;

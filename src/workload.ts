@@ -83,15 +83,22 @@ export function objectOf(
   return obj;
 }
 
-/** The mapping at `path` ([] or ['items', i]) of a document. */
+/** The mapping at `path` ([] or ['items', i]) of a document read again. */
 function mappingAt(doc: Document, path: readonly (string | number)[]): YAMLMap {
-  let node = doc.contents;
-  for (const part of path) {
-    node = isMap(node) ? (node.get(part, true) as Node) : isSeq(node) ? (node.items[part as number] as Node) : null;
-  }
+  const node = doc.contents === null ? undefined : nodeAt(doc.contents, path);
   if (!isMap(node))
     throw new Error(`internal: no mapping at ${path.join('.') || 'the top'} of the document read again`);
   return node;
+}
+
+/**
+ * Whether the yaml library read the object's text: then its node is at hand,
+ * its text's shape can differ from its value's (aliases, tags), and its value
+ * may hold one object in two places. Asks a fast-read object for nothing
+ * (its node may mean reading its text again).
+ */
+export function readByLibrary(obj: KObject): boolean {
+  return obj.plainText !== true && obj.node !== undefined;
 }
 
 /**
@@ -159,7 +166,7 @@ export function workloadOf(obj: KObject, kinds: KindTable): TemplateLookup {
   if (!row) return { kind: 'none' };
   // The text's shape is checked only where it can differ from the value's (aliases, tags):
   // a fast-read object has the shape of its value, and its tree may have been let go.
-  const text = obj.plainText !== true && obj.node !== undefined;
+  const text = readByLibrary(obj);
   let node: Node | null | undefined = text ? obj.node : undefined;
   let value: unknown = obj.value;
   for (const key of row.templatePath) {
