@@ -292,7 +292,26 @@ function nextReview() {
         operation: 'CREATE',
         namespace: pod.metadata.namespace,
         userInfo: { username: 'system:serviceaccount:kube-system:replicaset-controller' },
-        object: pod,
+        // As kube-apiserver sends it: managedFields filled in, with the time to the second
+        // (replicas sent a "second" apart here, every 7 reviews, differ there).
+        object: {
+          ...pod,
+          metadata: {
+            ...pod.metadata,
+            managedFields: [
+              {
+                manager: 'kube-controller-manager',
+                operation: 'Update',
+                apiVersion: 'v1',
+                time: new Date(Date.UTC(2026, 11, 7, 10, 0, 0) + Math.floor(i / 7) * 1000)
+                  .toISOString()
+                  .replace('.000', ''),
+                fieldsType: 'FieldsV1',
+                fieldsV1: { 'f:metadata': { 'f:generateName': {}, 'f:labels': { '.': {}, 'f:app': {} } } },
+              },
+            ],
+          },
+        },
         dryRun: false,
       },
     }),

@@ -159,6 +159,32 @@ const REVIEW_HEAD =
 /** What JSON.stringify(reviewResponse(uid, …)) starts with, before the uid. */
 const RESPONSE_HEAD = '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":';
 
+const MANAGED_FIELDS = '"managedFields":[';
+
+/**
+ * A memo key: `text` without its first `managedFields` array, which the API
+ * server fills before admission with the time of the request to the second
+ * (so replicas created a second apart differ there) and which planning never
+ * reads (podInput drops it). The key starts with where the array was, so two
+ * texts with the same key differ at most in that array. The pattern cannot
+ * match inside a JSON string (its quotes would be escaped); an array that does
+ * not close leaves no key ('').
+ */
+function withoutManagedFields(text: string): string {
+  const at = text.indexOf(MANAGED_FIELDS);
+  if (at < 0) return `-:${text}`;
+  let depth = 0;
+  for (let i = at + MANAGED_FIELDS.length - 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // a string: skip to its closing quote, past escapes
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) depth++;
+    else if ((c === 0x5d || c === 0x7d) && --depth === 0) return `${at}:${text.slice(0, at)}${text.slice(i + 1)}`;
+  }
+  return '';
+}
+
 interface MemoEntry {
   readonly admission: Admission;
   /** The response text after its uid. */
@@ -170,10 +196,11 @@ interface MemoEntry {
  * Answers AdmissionReviews from their text, with a memo: the Pods of one
  * ReplicaSet or Job reach the webhook identical (no name yet, no uid), in
  * requests whose text differs only in the request's uid, so a scale-up is
- * evaluated once. The memo's key is the request text without that uid
- * (requests as the API server writes them; others are always evaluated):
- * two texts with the same key differ at most in that one string, so they are
- * the same Pod, namespace and operation, and get the same answer. The
+ * evaluated once. The memo's key is the request text without that uid and
+ * without the Pod's managedFields (requests as the API server writes them;
+ * others are always evaluated): two texts with the same key differ at most in
+ * that one string and that array, so they are the same Pod as planning reads
+ * it, the same namespace and operation, and get the same answer. The
  * policy is kept for the Admitter's lifetime. Bounded in entries and in
  * characters; least recently used entries go first.
  */
@@ -188,11 +215,6 @@ export class Admitter {
     readonly maxRequestChars = 64 * 1024,
   ) {}
 
-  /** Like admitPod, without the memo. */
-  admit(pod: unknown, options: AdmitOptions = {}): Admission {
-    return admitPod(pod, this.policy, options);
-  }
-
   /**
    * The answer to an AdmissionReview given as JSON text. Throws BadReview for
    * a text that is not JSON or not an AdmissionReview.
@@ -201,7 +223,9 @@ export class Admitter {
     const head = text.length <= this.maxRequestChars ? REVIEW_HEAD.exec(text) : null;
     const uid = head?.[1];
     const key =
-      head && uid !== undefined ? text.slice(0, head[0].length - uid.length - 1) + text.slice(head[0].length - 1) : '';
+      head && uid !== undefined
+        ? withoutManagedFields(text.slice(0, head[0].length - uid.length - 1) + text.slice(head[0].length - 1))
+        : '';
     const hit = key === '' ? undefined : this.memo.get(key);
     if (hit && uid !== undefined) {
       // Most recently used last: Map keeps insertion order.
@@ -312,7 +336,6 @@ function findings(results: readonly Result[]): string[] {
   const out: string[] = [];
   for (const r of results) {
     if (r.severity === 'info') continue;
-    if (r.tags?.check && NOT_AT_ADMISSION.has(r.tags.check)) continue;
     const w = warning(r.message);
     if (!out.includes(w)) out.push(w);
   }
@@ -454,9 +477,11 @@ export function review(
   const isPod = request.kind?.kind === 'Pod' && (request.kind.group ?? '') === '' && !request.subResource;
   const admission: Admission =
     isPod && request.operation === 'CREATE'
-      ? policy instanceof Admitter
-        ? policy.admit(request.object, request.namespace ? { namespace: request.namespace } : {})
-        : admitPod(request.object, policy, request.namespace ? { namespace: request.namespace } : {})
+      ? admitPod(
+          request.object,
+          policy instanceof Admitter ? policy.policy : policy,
+          request.namespace ? { namespace: request.namespace } : {},
+        )
       : { patch: [], warnings: [], outcome: 'unchanged' };
   return { response: reviewResponse(request.uid, admission), admission, request };
 }

@@ -352,6 +352,26 @@ rev('an Admitter keeps only what it can key by the uid alone', () => {
       '"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"',
     );
   assert.ok(twice(other('a'), other('b')));
+  // A replica created a second later: its managedFields carry another time, still the same Pod.
+  const managed = (time: string, note = 'x') =>
+    pod({
+      metadata: {
+        labels: { 'sidecar.istio.io/inject': 'true' },
+        annotations: { note },
+        managedFields: [{ manager: 'kube-controller-manager', time, fieldsV1: { 'f:metadata': { 'f:labels': {} } } }],
+      },
+    });
+  assert.ok(
+    twice(apiServerText('a', managed('2026-12-07T10:00:00Z')), apiServerText('b', managed('2026-12-07T10:00:01Z'))),
+  );
+  // Text that only looks like managedFields inside a string is not cut: another annotation is another Pod.
+  const fake = '"managedFields":[1]';
+  assert.not.ok(
+    twice(
+      apiServerText('a', managed('2026-12-07T10:00:00Z', fake)),
+      apiServerText('b', managed('2026-12-07T10:00:01Z', 'y')),
+    ),
+  );
   // Anything else differing is evaluated again: a field after the uid, spaces, a uid with an escape.
   assert.not.ok(twice(apiServerText('a', p), apiServerText('b', p, 'ns', ',"dryRun":true')));
   assert.not.ok(twice(apiServerText('a', p), apiServerText('a', pod())));

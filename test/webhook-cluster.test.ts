@@ -247,8 +247,10 @@ hostTest(
     assert.type(name, 'string');
     assert.match(name as string, /^web-api-5d8f7c9b4-[a-z0-9]{5}$/);
     assert.equal(eks(liveAnnotations(name as string)), { [`${EKS}ipvs-tcp-timeout`]: '60s' });
-    // The next replica: the API server's request differs only in its uid, so it is
-    // answered from the memo (the text as kube-apiserver writes it is what the memo keys).
+    // The next replica, a second later (its managedFields carry another time): the API
+    // server's request differs only in its uid and that time, so it is answered from the
+    // memo (the text as kube-apiserver writes it is what the memo keys).
+    await new Promise((r) => setTimeout(r, 1100));
     const second = field(create(p).object, 'metadata', 'name');
     assert.is.not(second, name);
     assert.equal(eks(liveAnnotations(second as string)), { [`${EKS}ipvs-tcp-timeout`]: '60s' });
