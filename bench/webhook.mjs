@@ -18,7 +18,8 @@
 //   flight, N reviews per server per round. The rounds alternate between the
 //   servers; a warm-up round of each comes first and is not counted.
 // - The reviews: Pods as controllers create them (generateName, owner
-//   references, the injected ServiceAccount volume and tolerations), a quarter
+//   references, the injected ServiceAccount volume and tolerations, and
+//   managedFields whose time moves every 7 reviews), a quarter
 //   each with an Istio label, a gRPC port, port 9100, nothing. By default
 //   every Pod is sent 20 times in a row, as the replicas of a Deployment
 //   arrive (the first is evaluated, 19 come from eksfit's memo of identical
