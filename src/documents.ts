@@ -24,7 +24,7 @@ import {
   visit,
 } from 'yaml';
 import { InputError, type SourcePosition } from './errors.ts';
-import { fastParse, MAX_DEPTH } from './fastyaml.ts';
+import { fastParse, fastValue, MAX_DEPTH } from './fastyaml.ts';
 import { continuationsInside, indentContinuations } from './lenient.ts';
 import { MAX_ALIAS_COUNT } from './values.ts';
 
@@ -118,6 +118,11 @@ export interface ParsedSegment {
   /** True when the fast reader read it: then it has no alias, anchor or tag. */
   readonly fast?: boolean;
   /**
+   * The document's plain value, when the fast reader read it: what
+   * `doc.toJS()` gives, read without a tree (`doc` reads the tree when asked).
+   */
+  readonly value?: unknown;
+  /**
    * Why eksfit must not edit this document although it read it (a document
    * Kubernetes reads but the yaml library reads only once normalised, see
    * lenient.ts: its node offsets point into that normalised text).
@@ -132,19 +137,20 @@ export interface ParsedSegment {
  */
 export function parseSegment(segment: Segment): ParsedSegment {
   checkSeparators(segment);
-  // The fast reader builds the very Document parseDocument would, for the plain
-  // block YAML that manifests are made of; it has no aliases, no errors and at
-  // most MAX_DEPTH levels, so none of the checks below can fire on it.
-  const fast = segment.text.includes('\n\uFEFF') ? undefined : fastParse(segment.text, { prettyErrors: false });
-  if (fast) return new FastParsed(segment, fast);
+  // The fast reader reads the very value parseDocument would give, for the plain
+  // block YAML that manifests are made of, and the same tree when asked; it has no
+  // aliases, no errors and at most MAX_DEPTH levels, so none of the checks below can fire on it.
+  const fast = segment.text.includes('\n\uFEFF') ? undefined : fastValue(segment.text);
+  if (fast) return new FastParsed(segment, fast.value);
   return parseSlowly(segment);
 }
 
 /**
- * A document the fast reader read. Its tree can be let go once the objects'
- * plain values are taken (`releaseTree`): the trees of a large stream are most
- * of eksfit's memory, and most documents are never edited. Asked for again, the
- * tree is read again from the same text, by the same reader: the same tree.
+ * A document the fast reader read: its plain value, read without a tree (most
+ * documents are never edited, and the trees of a large stream were most of
+ * eksfit's memory and a fifth of its time). The tree is read when asked for,
+ * from the same text, by the same reader in tree mode, which reads whatever
+ * values mode reads (test/fastyaml.test.ts); it can be let go again (`releaseTree`).
  */
 class FastParsed implements ParsedSegment {
   readonly duplicateKeys: readonly SourcePosition[] = [];
@@ -152,17 +158,15 @@ class FastParsed implements ParsedSegment {
   private tree: Document.Parsed | undefined;
   constructor(
     readonly segment: Segment,
-    tree: Document.Parsed,
-  ) {
-    this.tree = tree;
-  }
+    readonly value: unknown,
+  ) {}
 
   get doc(): Document.Parsed {
     if (this.tree === undefined) {
       const again = fastParse(this.segment.text, { prettyErrors: false });
       if (!again)
         throw new Error(
-          `internal: the fast reader read ${this.segment.file} document ${this.segment.index} once, not twice`,
+          `internal: the fast reader read the value of ${this.segment.file} document ${this.segment.index}, not its tree`,
         );
       this.tree = again;
     }
@@ -186,7 +190,7 @@ export function releaseTree(parsed: ParsedSegment): void {
  */
 export function checkSyntax(segment: Segment): ParsedSegment | undefined {
   checkSeparators(segment);
-  if (!segment.text.includes('\n\uFEFF') && fastParse(segment.text, { prettyErrors: false })) return undefined;
+  if (!segment.text.includes('\n\uFEFF') && fastValue(segment.text)) return undefined;
   return parseSlowly(segment);
 }
 

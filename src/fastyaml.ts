@@ -47,8 +47,6 @@ const LibraryPair = yaml.Pair;
 const MapClass = yaml.YAMLMap;
 const SeqClass = yaml.YAMLSeq;
 const isScalarNode = yaml.isScalar;
-const isMapNode = yaml.isMap;
-const isSeqNode = yaml.isSeq;
 const PLAIN = yaml.Scalar.PLAIN;
 const QUOTE_SINGLE = yaml.Scalar.QUOTE_SINGLE;
 const QUOTE_DOUBLE = yaml.Scalar.QUOTE_DOUBLE;
@@ -104,6 +102,11 @@ export interface FastParseOptions {
 
 type Range3 = [number, number, number];
 type FastNode = Scalar | YAMLMap | YAMLSeq;
+/**
+ * What the reader makes of a value: its node (a FastNode) when it builds a
+ * tree, its plain value when it reads values only (`fastValue`).
+ */
+type Made = unknown;
 
 /** Thrown (never escapes) when the input leaves the subset. Not an Error: no stack to capture. */
 class Bail {
@@ -112,54 +115,6 @@ class Bail {
 function bail(reason: string): never {
   // eslint-disable-next-line @typescript-eslint/only-throw-error -- a Bail is control flow, caught in this module
   throw new Bail(reason);
-}
-
-/** Thrown (never escapes) when a tree holds what `plainValue` leaves to the library. */
-const NOT_PLAIN = new Bail('not plain');
-function notPlain(): never {
-  // eslint-disable-next-line @typescript-eslint/only-throw-error -- control flow, caught in plainValue
-  throw NOT_PLAIN;
-}
-
-/**
- * The plain value of a node of a tree the fast reader made, exactly as
- * `node.toJS(doc)` gives it (what it keeps: scalars' values as they are, a
- * mapping as an object with its keys as strings, a sequence as an array), in
- * one walk without the library's context. Undefined when the tree holds what
- * only the library stringifies (a key that is a collection, a date or a
- * binary value): then the caller asks the library. Held to the library's own
- * toJS by the differential tests (test/fastyaml.test.ts).
- */
-export function plainValue(node: unknown): unknown {
-  try {
-    return plainOf(node);
-  } catch (e) {
-    if (e === NOT_PLAIN) return undefined;
-    throw e;
-  }
-}
-
-function plainOf(node: unknown): unknown {
-  if (node === null || node === undefined) return null;
-  if (isScalarNode(node)) return node.value;
-  if (isMapNode(node)) {
-    const out: Record<string, unknown> = {};
-    for (const pair of node.items) {
-      const key: unknown = pair.key;
-      if (!isScalarNode(key)) notPlain();
-      const k = key.value;
-      if (k !== null && typeof k === 'object') notPlain();
-      const name = k === null ? '' : String(k);
-      const value = plainOf(pair.value);
-      // As the library does for a key already `in` the object: `__proto__` is a key, not the prototype.
-      if (name === '__proto__')
-        Object.defineProperty(out, name, { value, writable: true, enumerable: true, configurable: true });
-      else out[name] = value;
-    }
-    return out;
-  }
-  if (isSeqNode(node)) return node.items.map(plainOf);
-  return notPlain();
 }
 
 /**
@@ -224,6 +179,39 @@ export function fastParseExplained(
   }
 }
 
+/**
+ * The plain value of `text` read as one YAML 1.1 document, exactly as
+ * `parseDocument(text, { version: '1.1' }).toJS()` gives it, read without
+ * building a tree; undefined when it is not certain to. It bails wherever
+ * fastParse bails (the same reader, in values mode), and also on two keys of
+ * a mapping with one name as a string (`1` and `"1"`) and on a key whose value
+ * is an object (a date): so when it reads a text, fastParse reads it too, and
+ * the library reads it without an error. Held to the library by the
+ * differential tests (test/fastyaml.test.ts).
+ */
+export function fastValue(text: string): { value: unknown } | undefined {
+  const r = fastValueExplained(text);
+  if (r.reason === undefined) return r;
+  noteBail(r.reason, text.length);
+  return undefined;
+}
+
+/** fastValue with the reason it bailed (for tests and statistics). Internal errors are rethrown. */
+export function fastValueExplained(text: string): { value: unknown; reason?: undefined } | { reason: string } {
+  try {
+    const lib = yamlPackage.version === SUPPORTED_YAML_VERSION ? library() : undefined;
+    if (!lib) bail('unknown yaml library version');
+    if (FORBIDDEN.test(text)) bail('tab, control character, lone CR or inner BOM');
+    return { value: new Reader(text, lib, undefined, true).document() };
+  } catch (e) {
+    if (e instanceof Bail) return { reason: e.reason };
+    throw e;
+  }
+}
+
+/** The options a values-mode reader resolves scalars with: those of a Document made with FastParseOptions. */
+const VALUE_OPTIONS = { intAsBigInt: false };
+
 function read(
   text: string,
   options: FastParseOptions | undefined,
@@ -235,7 +223,7 @@ function read(
   // Characters whose handling is not worth mimicking: tabs, control characters, a CR without LF,
   // a byte order mark after the first character (the lexer skips one at the start of any line between documents).
   if (FORBIDDEN.test(text)) bail('tab, control character, lone CR or inner BOM');
-  return new Reader(text, lib, options).document();
+  return new Reader(text, lib, options, false).document() as Document.Parsed;
 }
 
 const FORBIDDEN = /[\x00-\x09\x0b\x0c\x0e-\x1f]|\r(?!\n)|[^]\uFEFF/;
@@ -370,7 +358,9 @@ class Reader {
   private readonly s: string;
   private readonly n: number;
   private readonly lib: Library;
-  private readonly doc: Document.Parsed;
+  /** Reading values only: no Document, no nodes, no ranges. */
+  private readonly values: boolean;
+  private readonly doc: Document.Parsed | undefined;
   private readonly options: { intAsBigInt: boolean };
 
   // The next content line, found by trivia().
@@ -395,34 +385,45 @@ class Reader {
   /** Scratch results of the token readers. */
   private p = 0;
   private stop = 0;
+  /**
+   * Where the value made last ends, trailing comments it takes included: the
+   * third number of its node's range. Set by every maker as its last step.
+   */
+  private vEnd = 0;
 
-  constructor(text: string, lib: Library, options: FastParseOptions | undefined) {
+  constructor(text: string, lib: Library, options: FastParseOptions | undefined, values: boolean) {
     this.s = text;
     this.n = text.length;
     this.lib = lib;
-    const directives = new lib.Directives({ version: '1.1' });
-    this.doc = new DocumentClass(undefined, {
-      _directives: directives,
-      version: '1.1',
-      ...options,
-    } as never) as unknown as Document.Parsed;
-    this.options = this.doc.options;
+    this.values = values;
+    if (values) {
+      this.doc = undefined;
+      this.options = VALUE_OPTIONS;
+    } else {
+      const directives = new lib.Directives({ version: '1.1' });
+      this.doc = new DocumentClass(undefined, {
+        _directives: directives,
+        version: '1.1',
+        ...options,
+      } as never) as unknown as Document.Parsed;
+      this.options = this.doc.options;
+    }
   }
 
-  document(): Document.Parsed {
+  /** The Document (a tree), or in values mode the document's plain value. */
+  document(): Made {
     const s = this.s;
-    const doc = this.doc;
     const pos0 = s.charCodeAt(0) === 0xfeff ? 1 : 0;
     let pos = pos0;
     // Stream-level blank and comment lines, then an optional `---` line.
-    this.trivia(pos, -1, null);
+    this.trivia(pos, -1, false);
     let docStart = -1;
     if (this.kind === CONTENT && this.indent === 0 && s.charCodeAt(this.at) === PERCENT) bail('directive');
     if (this.kind === MARKER) {
       if (s.charCodeAt(this.at) !== DASH) bail('... before any document');
       docStart = this.at;
       pos = this.lineRest(this.at + 3);
-      this.trivia(pos, -1, null);
+      this.trivia(pos, -1, false);
     }
     if (this.kind !== CONTENT) bail('empty document');
     if (this.indent !== 0) bail('indented top-level node');
@@ -430,18 +431,23 @@ class Reader {
     // After a BOM the library does not count the first line's indentation: `- key: v` would nest differently.
     if (at === 1 && pos0 === 1 && this.isSeqIndicator(at)) bail('sequence right after a byte order mark');
     const root = this.isSeqIndicator(at) ? this.parseSeq(0, at) : this.parseMap(0, at);
+    const rootEnd = this.vEnd;
     let end = this.sEnd;
     if (this.kind === CONTENT) bail('content after the top-level node');
+    let docEnd = false;
     if (this.kind === MARKER) {
       if (s.charCodeAt(this.at) !== DOT) bail('a second document');
       end = this.lineRest(this.at + 3);
-      this.trivia(end, -1, null);
+      this.trivia(end, -1, false);
       if (this.kind !== EOF) bail('content after ...');
-      doc.directives.docEnd = true;
+      docEnd = true;
     }
+    const doc = this.doc;
+    if (doc === undefined) return root;
+    if (docEnd) doc.directives.docEnd = true;
     if (docStart >= 0) doc.directives.docStart = true;
     doc.contents = root as never;
-    doc.range = [docStart >= 0 ? docStart : at, (root.range as Range3)[2], end];
+    doc.range = [docStart >= 0 ? docStart : at, rootEnd, end];
     return doc;
   }
 
@@ -452,13 +458,14 @@ class Reader {
    * Skips blank and comment lines from `pos` (a line start) to the next
    * content line, a document marker or the end, as the library's parser
    * would place them after a value of a collection indented `k`:
-   * comments indented more than `k` right after a flow value (`absorb`) end
-   * that value (its range grows over them); the rest form a trailing item.
+   * comments indented more than `k` right after a flow value (`absorb`: the
+   * value made last) end that value (`vEnd` grows over them); the rest form a
+   * trailing item.
    */
-  private trivia(pos: number, k: number, absorb: FastNode | null): void {
+  private trivia(pos: number, k: number, absorb: boolean): void {
     const s = this.s;
     const n = this.n;
-    let absorbing = absorb !== null;
+    let absorbing = absorb;
     let sComment = -1;
     let sawComment = false;
     for (;;) {
@@ -488,7 +495,7 @@ class Reader {
         const nl = s.indexOf('\n', i);
         const lineEnd = nl < 0 ? n : nl + 1;
         if (absorbing && ind > k) {
-          (absorb!.range as Range3)[2] = lineEnd;
+          this.vEnd = lineEnd;
         } else {
           absorbing = false;
           sawComment = true;
@@ -549,26 +556,37 @@ class Reader {
   // Block collections
 
   /** A block mapping at column `k` whose first key starts at `keyAt`. */
-  private parseMap(k: number, keyAt: number): YAMLMap {
+  private parseMap(k: number, keyAt: number): Made {
     const s = this.s;
     if (++this.depth > MAX_DEPTH) bail('nested too deep');
-    const map = new MapClass(this.doc.schema);
-    const items = map.items as Pair<Scalar, FastNode>[];
+    const values = this.values;
+    const map = values ? undefined : new MapClass((this.doc as Document.Parsed).schema);
+    const items = map?.items as Pair<Scalar, Made>[];
+    const out: Record<string, unknown> = {};
+    let pairs = 0;
     let at = keyAt;
     let end: number;
     for (;;) {
       const key = this.readKey(at);
-      for (let j = 0; j < items.length; j++)
-        if ((items[j] as Pair<Scalar>).key.value === key.value) bail('duplicate key');
+      let name = '';
+      if (values) {
+        // As the library's toJS names keys (two keys of one name, even `1` and "1", which YAML tells apart, bail below).
+        if (key !== null && typeof key === 'object') bail('a key whose value is not a string, number or boolean');
+        name = key === null ? '' : String(key);
+        pairs++;
+      } else {
+        const v = (key as Scalar).value;
+        for (let j = 0; j < items.length; j++) if ((items[j] as Pair<Scalar>).key.value === v) bail('duplicate key');
+      }
       let p = this.p; // after the `:`
       let c = s.charCodeAt(p);
       while (c === SPACE) c = s.charCodeAt(++p);
-      let value: FastNode;
+      let value: Made;
       if (c === LF || c === CR || c === HASH || p >= this.n) {
         // The value starts on a later line, or is empty.
         const commentHere = c === HASH;
         const nextLine = this.lineRest(p);
-        this.trivia(nextLine, k, null);
+        this.trivia(nextLine, k, false);
         const ind = this.indent;
         if (this.kind === CONTENT && (ind > k || (ind === k && this.isSeqIndicator(this.at)))) {
           value = this.nextLineValue(k, nextLine);
@@ -583,35 +601,43 @@ class Reader {
       } else {
         value = this.inlineValue(p, k);
       }
-      items.push(new PairClass(key, value));
-      end = (value.range as Range3)[2];
+      end = this.vEnd;
+      if (!values) items.push(new PairClass(key as Scalar, value));
+      // As the library does for a key already `in` the object: `__proto__` is a key, not the prototype.
+      else if (name === '__proto__')
+        Object.defineProperty(out, name, { value, writable: true, enumerable: true, configurable: true });
+      else out[name] = value;
       if (this.kind !== CONTENT || this.indent < k) break;
       if (this.indent > k) bail('unexpected indentation after a value');
       if (this.isSeqIndicator(this.at)) bail('sequence item at mapping indentation');
       at = this.at;
     }
-    map.range = this.closeRange(keyAt, end, k);
+    const after = this.closeEnd(end, k);
     this.depth--;
+    this.vEnd = after;
+    // Counted, not looked up per key: a lookup of a key not (yet) there was a fifth of reading.
+    if (!map) return Object.keys(out).length === pairs ? out : bail('duplicate key, or two keys of one name');
+    map.range = [keyAt, end, after];
     return map;
   }
 
   /** A block sequence at column `k` whose first `-` is at `dashAt`. */
-  private parseSeq(k: number, dashAt: number): YAMLSeq {
+  private parseSeq(k: number, dashAt: number): Made {
     const s = this.s;
     if (++this.depth > MAX_DEPTH) bail('nested too deep');
-    const seq = new SeqClass(this.doc.schema);
-    const items = seq.items as FastNode[];
+    const seq = this.values ? undefined : new SeqClass((this.doc as Document.Parsed).schema);
+    const items: Made[] = seq ? seq.items : [];
     let at = dashAt;
     let end: number;
     for (;;) {
       let p = at + 1;
       let c = s.charCodeAt(p);
       while (c === SPACE) c = s.charCodeAt(++p);
-      let value: FastNode;
+      let value: Made;
       if (c === LF || c === CR || c === HASH || p >= this.n) {
         // `-` alone: a collection on the next lines (these lines stay with the `-`), or an empty item.
         const nextLine = this.lineRest(p);
-        this.trivia(nextLine, k, null);
+        this.trivia(nextLine, k, false);
         if (this.kind !== CONTENT || this.indent <= k) bail('empty sequence item');
         value = this.nextLineValue(k, nextLine);
       } else {
@@ -621,14 +647,17 @@ class Reader {
         else value = this.inlineValue(p, k);
       }
       items.push(value);
-      end = (value.range as Range3)[2];
+      end = this.vEnd;
       if (this.kind !== CONTENT || this.indent < k) break;
       if (this.indent > k) bail('unexpected indentation after a sequence item');
       if (!this.isSeqIndicator(this.at)) break;
       at = this.at;
     }
-    seq.range = this.closeRange(dashAt, end, k);
+    const after = this.closeEnd(end, k);
     this.depth--;
+    this.vEnd = after;
+    if (!seq) return items;
+    seq.range = [dashAt, end, after];
     return seq;
   }
 
@@ -638,7 +667,7 @@ class Reader {
    * collection, or a scalar or flow collection (`{}` as Helm's toYaml writes it).
    * `nextLine`: where the line after the `:` or `-` starts.
    */
-  private nextLineValue(k: number, nextLine: number): FastNode {
+  private nextLineValue(k: number, nextLine: number): Made {
     const at = this.at;
     if (this.isSeqIndicator(at)) return this.parseSeq(this.indent, at);
     const c = this.s.charCodeAt(at);
@@ -652,17 +681,17 @@ class Reader {
   }
 
   /**
-   * The range of a block collection that ends here. Trailing comments stay in
-   * it (and its range ends where the next content starts) when one of them is
-   * indented at least as much as the collection (not at column 0); otherwise
-   * they move on to the parent.
+   * Where the range of a block collection that ends at `end` ends. Trailing
+   * comments stay in it (and its range ends where the next content starts)
+   * when one of them is indented at least as much as the collection (not at
+   * column 0); otherwise they move on to the parent.
    */
-  private closeRange(start: number, end: number, k: number): Range3 {
+  private closeEnd(end: number, k: number): number {
     if (k > 0 && this.sComment >= k) {
       this.sComment = -1;
-      return [start, end, this.sEnd];
+      return this.sEnd;
     }
-    return [start, end, end];
+    return end;
   }
 
   /** Whether a mapping key (a scalar followed by `: `) starts at `p`. */
@@ -684,11 +713,11 @@ class Reader {
     return s.charCodeAt(q) === COLON && isBlank(s.charCodeAt(q + 1));
   }
 
-  /** A block mapping key at `at`; sets `this.p` after its `:`. */
-  private readKey(at: number): Scalar {
+  /** A block mapping key at `at` (a Scalar, or its value); sets `this.p` after its `:`. */
+  private readKey(at: number): Made {
     const s = this.s;
     const c = s.charCodeAt(at);
-    let key: Scalar;
+    let key: Made;
     let colon: number;
     if (c === DQUOTE || c === SQUOTE) {
       key = this.quoted(at);
@@ -713,15 +742,17 @@ class Reader {
    * collection, quoted or plain scalar), then the blank and comment lines
    * after it. `k`: the indentation of the collection holding it.
    */
-  private inlineValue(p: number, k: number, sameLine = true): FastNode {
+  private inlineValue(p: number, k: number, sameLine = true): Made {
     const s = this.s;
     const c = s.charCodeAt(p);
     if (c === PIPE || c === GT) {
       const node = this.blockScalar(p, k);
-      this.trivia((node.range as Range3)[2], k, null);
+      const end = this.vEnd;
+      this.trivia(end, k, false);
+      this.vEnd = end;
       return node;
     }
-    let node: FastNode;
+    let node: Made;
     let next: number;
     if (c === LBRACKET || c === LBRACE) {
       node = this.flowCollection(p);
@@ -742,8 +773,9 @@ class Reader {
         node = this.plainScalar(s.slice(p, end), p, end, next, false);
       }
     }
-    (node.range as Range3)[2] = next;
-    this.trivia(next, k, node);
+    this.vEnd = next;
+    this.trivia(next, k, true);
+    if (!this.values) ((node as FastNode).range as Range3)[2] = this.vEnd;
     return node;
   }
 
@@ -839,12 +871,14 @@ class Reader {
     return folded;
   }
 
-  /** A plain scalar resolved as the library's YAML 1.1 schema does. */
-  private plainScalar(source: string, start: number, end: number, after: number, atKey: boolean): Scalar {
+  /** A plain scalar resolved as the library's YAML 1.1 schema does (values mode: its value). */
+  private plainScalar(source: string, start: number, end: number, after: number, atKey: boolean): Made {
+    this.vEnd = after;
     let scalar: Scalar;
     let format: string | undefined;
     const c = source.charCodeAt(0);
     if (c >= 128 || (source.length > 0 && MAYBE_TYPED[c] === 0)) {
+      if (this.values) return source;
       scalar = new ScalarClass(source);
     } else {
       const tags = atKey ? this.lib.keyTags : this.lib.defaultTags;
@@ -857,6 +891,7 @@ class Reader {
         }
       }
       if (!tag) {
+        if (this.values) return source;
         scalar = new ScalarClass(source);
       } else {
         if (tag.default === 'key') bail('merge key');
@@ -867,6 +902,7 @@ class Reader {
           if (e instanceof Bail) throw e;
           bail('tag resolve threw');
         }
+        if (this.values) return isScalarNode(res) ? res.value : res;
         scalar = isScalarNode(res) ? res : new ScalarClass(res);
         format = tag.format;
       }
@@ -903,8 +939,8 @@ class Reader {
     }
   }
 
-  /** A quoted scalar on one line; `this.p` is set after its closing quote. */
-  private quoted(p: number): Scalar {
+  /** A quoted scalar on one line (values mode: its value); `this.p` is set after its closing quote. */
+  private quoted(p: number): Made {
     const s = this.s;
     const end = this.quotedEnd(p);
     const inner = s.slice(p + 1, end - 1);
@@ -917,11 +953,13 @@ class Reader {
       value = inner.indexOf('\\') < 0 ? inner : unescapeDoubleQuoted(inner);
       type = QUOTE_DOUBLE;
     }
+    this.p = end;
+    this.vEnd = end;
+    if (this.values) return value;
     const scalar = new ScalarClass(value);
     scalar.range = [p, end, end];
     scalar.source = value;
     scalar.type = type;
-    this.p = end;
     return scalar;
   }
 
@@ -929,7 +967,7 @@ class Reader {
    * A block scalar whose header is at `p`, in a collection indented `k`:
    * where the lexer ends it, and its value as the composer folds it.
    */
-  private blockScalar(p: number, k: number): Scalar {
+  private blockScalar(p: number, k: number): Made {
     const s = this.s;
     const n = this.n;
     const literal = s.charCodeAt(p) === PIPE;
@@ -986,8 +1024,10 @@ class Reader {
     }
     const sourceEnd = Math.min(nl + 1, n);
     const value = blockScalarValue(s.slice(contentStart, sourceEnd), literal, explicit, chomp, k);
-    const scalar = new ScalarClass(value);
     const end = p + headerLength + (sourceEnd - contentStart);
+    this.vEnd = end;
+    if (this.values) return value;
+    const scalar = new ScalarClass(value);
     scalar.range = [p, end, end];
     scalar.source = value;
     scalar.type = literal ? BLOCK_LITERAL : BLOCK_FOLDED;
@@ -998,13 +1038,21 @@ class Reader {
   // Flow collections (on one line)
 
   /** The flow collection at `p`; `this.p` is set after its closing bracket. */
-  private flowCollection(p: number): YAMLMap | YAMLSeq {
+  private flowCollection(p: number): Made {
     const s = this.s;
     if (++this.depth > MAX_DEPTH) bail('nested too deep');
+    const values = this.values;
     const isMap = s.charCodeAt(p) === LBRACE;
     const close = isMap ? RBRACE : RBRACKET;
-    const coll = isMap ? new MapClass(this.doc.schema) : new SeqClass(this.doc.schema);
-    coll.flow = true;
+    let coll: YAMLMap | YAMLSeq | undefined;
+    let out: Record<string, unknown> | Made[] | undefined;
+    let pairs = 0;
+    if (values) out = isMap ? {} : [];
+    else {
+      const schema = (this.doc as Document.Parsed).schema;
+      coll = isMap ? new MapClass(schema) : new SeqClass(schema);
+      coll.flow = true;
+    }
     let i = p + 1;
     let c = s.charCodeAt(i);
     while (c === SPACE) c = s.charCodeAt(++i);
@@ -1012,22 +1060,33 @@ class Reader {
       for (;;) {
         if (isMap) {
           const key = this.flowScalar(i, true);
-          let j = (key.range as Range3)[1];
+          let j = this.p;
           let d = s.charCodeAt(j);
           while (d === SPACE) d = s.charCodeAt(++j);
           if (d !== COLON) bail('flow mapping key without a value');
           if (j - i > 1024) bail('key over 1024 characters');
-          const pairs = (coll as YAMLMap).items as Pair<Scalar>[];
-          for (let x = 0; x < pairs.length; x++)
-            if ((pairs[x] as Pair<Scalar>).key.value === key.value) bail('duplicate key');
+          let name = '';
+          if (values) {
+            if (key !== null && typeof key === 'object') bail('a key whose value is not a string, number or boolean');
+            name = key === null ? '' : String(key);
+            pairs++;
+          } else {
+            const pairs = (coll as YAMLMap).items as Pair<Scalar>[];
+            const v = (key as Scalar).value;
+            for (let x = 0; x < pairs.length; x++)
+              if ((pairs[x] as Pair<Scalar>).key.value === v) bail('duplicate key');
+          }
           j++;
           d = s.charCodeAt(j);
           while (d === SPACE) d = s.charCodeAt(++j);
           const value = this.flowValue(j);
-          pairs.push(new PairClass(key, value));
+          if (!values) ((coll as YAMLMap).items as Pair<Scalar, Made>[]).push(new PairClass(key as Scalar, value));
+          else if (name === '__proto__')
+            Object.defineProperty(out, name, { value, writable: true, enumerable: true, configurable: true });
+          else (out as Record<string, unknown>)[name] = value;
         } else {
           const value = this.flowValue(i);
-          ((coll as YAMLSeq).items as FastNode[]).push(value);
+          ((values ? out : (coll as YAMLSeq).items) as Made[]).push(value);
         }
         // flowValue left this.p after the value's trailing spaces.
         i = this.p;
@@ -1039,30 +1098,36 @@ class Reader {
         if (c === close || c === COMMA) bail('empty item in a flow collection');
       }
     }
-    coll.range = [p, i + 1, i + 1];
     this.p = i + 1;
+    this.vEnd = i + 1;
     this.depth--;
+    if (coll === undefined)
+      return !isMap || Object.keys(out as object).length === pairs
+        ? out
+        : bail('duplicate key, or two keys of one name');
+    coll.range = [p, i + 1, i + 1];
     return coll;
   }
 
   /** A value inside a flow collection; its range and `this.p` end after the spaces following it. */
-  private flowValue(i: number): FastNode {
+  private flowValue(i: number): Made {
     const s = this.s;
     const c = s.charCodeAt(i);
-    let node: FastNode;
+    let node: Made;
     if (c === LBRACKET || c === LBRACE) node = this.flowCollection(i);
     else node = this.flowScalar(i, false);
     let j = this.p;
     let d = s.charCodeAt(j);
     while (d === SPACE) d = s.charCodeAt(++j);
     if (d === COLON) bail('pair inside a flow sequence, or ambiguous :');
-    (node.range as Range3)[2] = j;
+    if (!this.values) ((node as FastNode).range as Range3)[2] = j;
+    this.vEnd = j;
     this.p = j;
     return node;
   }
 
-  /** A quoted or plain scalar inside a flow collection; `this.p` after it. */
-  private flowScalar(i: number, atKey: boolean): Scalar {
+  /** A quoted or plain scalar inside a flow collection (values mode: its value); `this.p` after it. */
+  private flowScalar(i: number, atKey: boolean): Made {
     const s = this.s;
     const c = s.charCodeAt(i);
     if (c === DQUOTE || c === SQUOTE) return this.quoted(i);

@@ -9,7 +9,6 @@ import {
   checkSyntax,
   parseSegment,
   positionOf,
-  releaseTree,
   splitSegments,
   type DuplicateKey,
   type ParsedSegment,
@@ -18,9 +17,8 @@ import {
 import { formatPosition, InputError } from './errors.ts';
 import { result, type Result, type Subject } from './results.ts';
 import type { KindTable } from './kinds.ts';
-import { isObject, MAX_ALIAS_COUNT, stringMap } from './values.ts';
-import { plainValue } from './fastyaml.ts';
-import { objectOf, type KObject } from './workload.ts';
+import { isMapping, isObject, MAX_ALIAS_COUNT, stringMap } from './values.ts';
+import { objectOf, objectOfText, type KObject } from './workload.ts';
 
 /** One input file's text. */
 export interface Source {
@@ -54,9 +52,10 @@ function subjectOf(segment: Segment, doc: Document | undefined): Subject {
 }
 
 /** What Kubernetes reads in a document that eksfit warns about: its duplicated keys (the last one counts). */
-function duplicateWarnings(duplicates: readonly DuplicateKey[], segment: Segment, doc?: Document): Result[] {
+function duplicateWarnings(parsed: ParsedSegment | undefined, segment: Segment): Result[] {
+  const duplicates: readonly DuplicateKey[] = parsed?.duplicates ?? [];
   if (duplicates.length === 0) return [];
-  const subject = subjectOf(segment, doc);
+  const subject = subjectOf(segment, parsed?.doc);
   return duplicates.map((d) =>
     result(
       'warning',
@@ -119,9 +118,7 @@ export function unreadConfigMaps(
         let v: unknown;
         try {
           const parsed = parseSegment(d.segment);
-          v =
-            (parsed.fast === true ? plainValue(parsed.doc.contents) : undefined) ??
-            (parsed.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown);
+          v = parsed.fast === true ? parsed.value : (parsed.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown);
         } catch {
           v = undefined; // its syntax was checked; a value it cannot give (too many aliases) names nothing
         }
@@ -184,18 +181,16 @@ export function readInput(sources: readonly Source[], kinds: KindTable): Input {
       // text, once its syntax is checked (malformed YAML is refused with its position).
       if (mustRead(segment.text, kinds)) {
         const parsed = parseSegment(segment);
-        warnings.push(...duplicateWarnings(parsed.duplicates ?? [], segment, parsed.doc));
+        warnings.push(...duplicateWarnings(parsed, segment));
         const docIndex = docs.length;
         docs.push({ segment, parsed });
-        const contents = parsed.doc.contents;
-        if (contents !== null) real++;
-        if (isMap(contents) && String(contents.get('kind')) === 'ResourceList') {
+        if (parsed.fast === true || parsed.doc.contents !== null) real++;
+        if (kindOf(parsed) === 'ResourceList') {
           resourceList = docIndex;
           perDoc.push(undefined);
         } else perDoc.push(objectsOf(parsed, docIndex));
       } else {
-        const checked = checkSyntax(segment);
-        warnings.push(...duplicateWarnings(checked?.duplicates ?? [], segment, checked?.doc));
+        warnings.push(...duplicateWarnings(checkSyntax(segment), segment));
         docs.push({ segment });
         perDoc.push([]);
       }
@@ -211,32 +206,58 @@ export function readInput(sources: readonly Source[], kinds: KindTable): Input {
   return { docs, firstOfFile, resourceList: undefined, objects, functionConfig: () => undefined, warnings };
 }
 
+/** The top-level `kind` of a document read (a string, as `String` makes it), or undefined when it is no mapping. */
+function kindOf(parsed: ParsedSegment): string | undefined {
+  if (parsed.fast === true) return isMapping(parsed.value) ? String(parsed.value.kind) : undefined;
+  const contents = parsed.doc.contents;
+  return isMap(contents) ? String(contents.get('kind')) : undefined;
+}
+
 /**
  * The objects of a document of a stream: the document, or a List's items. A
- * fast-read document's tree is let go once their plain values are taken; their
- * nodes are looked up in it again, read again, only if the document is edited.
+ * fast-read document gives its objects' plain values without a tree; their
+ * nodes are looked up in its tree, read when asked, only if the document is edited.
  */
 function objectsOf(parsed: ParsedSegment, docIndex: number): KObject[] {
+  const origin = { file: parsed.segment.file, index: parsed.segment.index };
+  const objects: KObject[] = [];
+  if (parsed.fast === true) {
+    const value = parsed.value;
+    if (!isMapping(value)) return [];
+    const items = value.items;
+    if (Array.isArray(items) && String(value.kind ?? '').endsWith('List')) {
+      items.forEach((item, i) => {
+        if (isMapping(item)) objects.push(objectOfText(item, docIndex, ['items', i], origin, parsed));
+      });
+    } else objects.push(objectOfText(value, docIndex, [], origin, parsed));
+    return objects;
+  }
   const doc = parsed.doc;
   const contents = doc.contents as Node | null;
   if (!isMap(contents)) return [];
-  const origin = { file: parsed.segment.file, index: parsed.segment.index };
-  const tree = parsed.fast === true ? parsed : undefined;
   const items = contents.get('items', true) as Node | undefined;
   const kind = String(contents.get('kind') ?? '');
-  const objects: KObject[] = [];
   if (isSeq(items) && kind.endsWith('List')) {
     items.items.forEach((item, i) => {
-      if (isMap(item)) objects.push(objectOf(doc, item, docIndex, ['items', i], origin, tree));
+      if (isMap(item)) objects.push(objectOf(doc, item, docIndex, ['items', i], origin));
     });
-  } else objects.push(objectOf(doc, contents, docIndex, [], origin, tree));
-  releaseTree(parsed);
+  } else objects.push(objectOf(doc, contents, docIndex, [], origin));
   return objects;
 }
 
 /** The items and the functionConfig of a ResourceList. */
 function itemsOf(rlDoc: ReadDoc, docIndex: number): Pick<Input, 'objects' | 'functionConfig'> {
-  const doc = rlDoc.parsed.doc;
+  const parsed = rlDoc.parsed;
+  if (parsed.fast === true) {
+    // Without its tree, unless an item is wrong: then the tree says where.
+    const rl = parsed.value as Record<string, unknown>;
+    const items = rl.items;
+    if (items === undefined || items === null || (Array.isArray(items) && items.every(isMapping))) {
+      const objects = (items ?? []).map((item, i) => objectOfText(item, docIndex, ['items', i], undefined, parsed));
+      return { objects, functionConfig: () => structuredClone(rl.functionConfig) };
+    }
+  }
+  const doc = parsed.doc;
   const rl = doc.contents as YAMLMap;
   const items = rl.get('items', true) as Node | undefined;
   if (items !== undefined && items !== null && !(isSeq(items) || isScalarNull(items))) {

@@ -11,6 +11,11 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A YAML mapping's plain value: an object as `toJS` makes a mapping (not an array, not a date). */
+export function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
 /** A string map from an unknown value; non-string values are stringified as YAML would print them. */
 export function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};

@@ -4,7 +4,6 @@
  * snapshot, with the YAML nodes kept for editing.
  */
 import { type Document, isMap, isSeq, type Node, type YAMLMap } from 'yaml';
-import { plainValue } from './fastyaml.ts';
 import type { KindTable, WorkloadKind } from './kinds.ts';
 import type { ResourceRef, Subject } from './results.ts';
 import { isObject, MAX_ALIAS_COUNT, str, stringMap } from './values.ts';
@@ -61,22 +60,30 @@ export interface Workload {
   readonly containers: readonly ContainerView[];
 }
 
-/** Builds the KObject view of a mapping node. */
+/** Builds the KObject view of a mapping node the yaml library read. */
 export function objectOf(
   doc: Document,
   node: YAMLMap,
   docIndex: number,
   path: readonly (string | number)[],
   origin: { file: string; index: number } | undefined,
-  /** For a fast-read document: where its tree is asked for again once let go (`node` is then looked up there). */
-  tree?: { readonly doc: Document },
 ): KObject {
-  // A fast-read tree has no alias: its plain value in one walk, without the library's context.
-  const value = ((tree && plainValue(node)) ?? node.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT })) as Record<
-    string,
-    unknown
-  >;
-  if (!tree) return { docIndex, path, node, ...identityOf(value, origin) };
+  const value = node.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>;
+  return { docIndex, path, node, ...identityOf(value, origin) };
+}
+
+/**
+ * Builds the KObject of a mapping the fast reader read, from its plain value;
+ * its node is looked up, when asked for, in the document's tree (`tree.doc`,
+ * read when asked: ask only to edit).
+ */
+export function objectOfText(
+  value: Record<string, unknown>,
+  docIndex: number,
+  path: readonly (string | number)[],
+  origin: { file: string; index: number } | undefined,
+  tree: { readonly doc: Document },
+): KObject {
   const obj: KObject = { docIndex, path, plainText: true, ...identityOf(value, origin) };
   // Not enumerable: a copy of the object must not read the tree again.
   Object.defineProperty(obj, 'node', { get: () => mappingAt(tree.doc, path), enumerable: false });
