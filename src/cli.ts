@@ -98,7 +98,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       writeReport(report.path, report.shown, out.policyError ? `eksfit: ${out.policyError.toString()}\n${text}` : text);
 
     if (out.policyError) {
-      io.stdout(out.output);
+      writeOutput(io, out.outputParts);
       io.stderr(`eksfit: ${out.policyError.toString()}\n`);
       return 2;
     }
@@ -114,7 +114,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (out.mode === 'krm') {
       // kustomize shows standard error but not results: the report goes there too.
       if (!args.quiet) io.stderr(text);
-      io.stdout(out.output);
+      writeOutput(io, out.outputParts);
       return errors ? 1 : 0;
     }
     if (errors) {
@@ -122,7 +122,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return 1;
     }
     if (!args.quiet) io.stderr(text);
-    io.stdout(out.output);
+    writeOutput(io, out.outputParts);
     return 0;
   } catch (e) {
     if (e instanceof InputError || e instanceof ConfigError) {
@@ -246,16 +246,36 @@ function readStdinSync(chunks: Buffer[]): boolean {
   }
 }
 
+/**
+ * Writes the output in pieces of about 1 MiB: never as one string (and one
+ * buffer for it) as large as the output. Only a whole, successful output is
+ * written, so this writes nothing that a later error would take back.
+ */
+function writeOutput(io: Io, parts: readonly string[]): void {
+  let group: string[] = [];
+  let size = 0;
+  for (const part of parts) {
+    group.push(part);
+    size += part.length;
+    if (size >= 64 * 1024) {
+      io.stdout(group.join(''));
+      group = [];
+      size = 0;
+    }
+  }
+  if (group.length > 0 || parts.length === 0) io.stdout(group.join(''));
+}
+
 /** Binds `main` to this process. */
 export async function run(): Promise<number> {
   quietOnClosedPipe(process.stdout);
   quietOnClosedPipe(process.stderr);
-  const chunks: Buffer[] = [];
   const io: Io = {
     stdin: async () => {
-      if (readStdinSync(chunks)) return Buffer.concat(chunks);
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
+      // Local to the call: the chunks (as large as the input) must not outlive it.
+      const chunks: Buffer[] = [];
+      if (!readStdinSync(chunks)) for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
     },
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),

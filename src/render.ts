@@ -35,7 +35,8 @@ export interface RenderOptions {
 
 /** What rendering made: the output, and the workloads whose edits could not be made (with the reason). */
 export interface Rendered {
-  readonly output: string;
+  /** The output in pieces (documents and the separators between files): joined, the output. */
+  readonly parts: readonly string[];
   readonly results: Result[];
   readonly changed: boolean;
   /**
@@ -151,7 +152,7 @@ export function render(input: Input, what: RenderInput, options: RenderOptions):
     changed = itemsChanged;
   }
 
-  return { output: joinFiles(texts, input.firstOfFile), results: all, changed, refused };
+  return { parts: joinedParts(texts, input.firstOfFile), results: all, changed, refused };
 }
 
 /** The tag that marks a result eksfit wrote into a ResourceList, so that a later run replaces it instead of adding it again. */
@@ -256,19 +257,40 @@ function wholeValue(applied: readonly Change[], planned: PlannedValues | undefin
  * and a `---` are added when the texts lack them, so the files stay apart.
  */
 export function joinFiles(texts: readonly string[], firstOfFile: ReadonlySet<number>): string {
-  let out = '';
+  return joinedParts(texts, firstOfFile).join('');
+}
+
+/**
+ * `joinFiles` in pieces: the texts, with what goes between two files as
+ * pieces of its own. The output of a large stream is written piece by piece
+ * (cli.ts), never made into one string.
+ */
+export function joinedParts(texts: readonly string[], firstOfFile: ReadonlySet<number>): string[] {
+  const parts: string[] = [];
   texts.forEach((text, i) => {
     let t = text;
     if (i > 0 && firstOfFile.has(i)) {
       // A byte-order mark is allowed only at the start of a stream.
       t = t.replace(/^\uFEFF/, '');
-      if (!out.endsWith('\n')) out += '\n';
+      const last = lastLine(parts);
+      if (!last.endsWith('\n')) parts.push('\n');
       if (/^(?:[ \t]*(?:#[^\n]*)?\r?\n)*%/.test(t)) {
         // A directive may only follow a document ended by `...`.
-        if (!/(?:^|\n)\.\.\.[ \t]*(?:#[^\n]*)?\r?\n$/.test(out)) out += '...\n';
-      } else if (!/^---(?:[ \t]|\r?\n|$)/.test(t)) out += '---\n';
+        if (!/^\.\.\.[ \t]*(?:#[^\n]*)?\r?\n$/.test(lastLine(parts))) parts.push('...\n');
+      } else if (!/^---(?:[ \t]|\r?\n|$)/.test(t)) parts.push('---\n');
     }
-    out += t;
+    parts.push(t);
   });
-  return out;
+  return parts;
+}
+
+/** The last line of the pieces joined, with its line break: what follows their last `\n` but one. */
+function lastLine(parts: readonly string[]): string {
+  let tail = '';
+  for (let i = parts.length - 1; i >= 0; i--) {
+    tail = (parts[i] as string) + tail;
+    const nl = tail.length < 2 ? -1 : tail.lastIndexOf('\n', tail.length - 2);
+    if (nl >= 0) return tail.slice(nl + 1);
+  }
+  return tail;
 }

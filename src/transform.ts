@@ -15,7 +15,7 @@ import { ConfigError } from './errors.ts';
 import { readInput, unreadConfigMaps, type Input, type Source } from './input.ts';
 import { planObjects } from './plan.ts';
 import { defaultPolicy, loadPolicy, type Policy } from './policy.ts';
-import { joinFiles, render } from './render.ts';
+import { joinFiles, render, type Rendered } from './render.ts';
 import { result, type Result } from './results.ts';
 import type { KObject } from './workload.ts';
 
@@ -34,7 +34,10 @@ export interface TransformOptions {
 
 export interface TransformOutput {
   readonly mode: 'krm' | 'stream';
+  /** The output, joined when read: the shell writes `outputParts` instead. */
   readonly output: string;
+  /** The output in pieces, in order (a large output is never made into one string to be written). */
+  readonly outputParts: readonly string[];
   readonly results: readonly Result[];
   /** True when at least one document changed. */
   readonly changed: boolean;
@@ -93,14 +96,21 @@ export function transform(sources: readonly Source[], options: TransformOptions 
 function outputOf(
   input: Input,
   mode: TransformOutput['mode'],
-  rendered: { output: string; results: readonly Result[]; changed: boolean },
+  rendered: Rendered,
   billing: Billing,
   policyError?: ConfigError,
 ): TransformOutput {
   let joined: string | undefined;
+  let output: string | undefined;
   return {
     mode,
-    ...rendered,
+    outputParts: rendered.parts,
+    get output(): string {
+      output ??= rendered.parts.join('');
+      return output;
+    },
+    results: rendered.results,
+    changed: rendered.changed,
     billing,
     ...(policyError ? { policyError } : {}),
     get input(): string {
