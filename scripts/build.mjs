@@ -27,6 +27,11 @@ import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// The V8 flags bin/eksfit starts node with (one line there, `v8_flags='...'`): a snapshot
+// loads only under the flags it was built with, so it is built with the same.
+const V8_FLAGS = (/^v8_flags='([^']*)'$/m.exec(readFileSync(join(root, 'bin/eksfit'), 'utf8'))?.[1] ?? '')
+  .split(' ')
+  .filter(Boolean);
 const schema = JSON.parse(readFileSync(join(root, 'schema/eksfit-policy.schema.json'), 'utf8'));
 const ajv = new Ajv.default({ allErrors: true, strict: false, code: { source: true, esm: true } });
 const validate = ajv.compile(schema);
@@ -83,7 +88,7 @@ if (!process.argv.includes('--no-bundle')) {
     const entry = join(tmp, 'eksfit-snapshot.cjs');
     await build({ ...common, entryPoints: [join(root, 'src/snapshot.ts')], outfile: entry, format: 'cjs' });
     const { spawnSync } = await import('node:child_process');
-    const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], {
+    const r = spawnSync(process.execPath, [...V8_FLAGS, '--snapshot-blob', blob, '--build-snapshot', entry], {
       cwd: tmp,
       encoding: 'utf8',
     });
