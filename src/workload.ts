@@ -6,7 +6,7 @@
 import { type Document, isMap, isSeq, type Node, type YAMLMap } from 'yaml';
 import type { KindTable, WorkloadKind } from './kinds.ts';
 import type { ResourceRef, Subject } from './results.ts';
-import { isObject, MAX_ALIAS_COUNT, str, stringMap } from './values.ts';
+import { isMapping, isObject, MAX_ALIAS_COUNT, str, stringMap } from './values.ts';
 
 /** Annotations hosts use to say where an object came from. */
 const PATH_KEYS = ['internal.config.kubernetes.io/path', 'config.kubernetes.io/path'];
@@ -177,12 +177,13 @@ export function workloadOf(obj: KObject, kinds: KindTable): TemplateLookup {
   let node: Node | null | undefined = text ? obj.node : undefined;
   let value: unknown = obj.value;
   for (const key of row.templatePath) {
-    if (text ? !isMap(node) : !isObject(value)) return { kind: 'invalid', path: row.templatePath.join('.') };
+    // A mapping's value, not any object: a timestamp scalar reads as a Date.
+    if (text ? !isMap(node) : !isMapping(value)) return { kind: 'invalid', path: row.templatePath.join('.') };
     node = text && isMap(node) ? node.get(key, true) : undefined;
     value = isObject(value) ? value[key] : undefined;
     if (text ? node === undefined || node === null : value === undefined) return { kind: 'missing' };
   }
-  if ((text && !isMap(node)) || !isObject(value))
+  if ((text && !isMap(node)) || !isMapping(value))
     return { kind: 'invalid', path: row.templatePath.join('.') || '(object)' };
   const metadata = isObject(value.metadata) ? value.metadata : {};
   const spec = isObject(value.spec) ? value.spec : {};

@@ -109,6 +109,32 @@ Input('a workload whose Pod template is not a mapping: error results, nothing wr
   );
 });
 
+Input(
+  'a Pod template that is a date or holds one where a mapping goes: the same error, whichever reader read it',
+  async () => {
+    for (const [where, template] of [
+      ['spec.template', '2001-01-01'],
+      [
+        'spec.template.metadata',
+        '\n    metadata: 2001-01-01\n    spec: {containers: [{name: a, image: a, ports: [{containerPort: 9100}]}]}',
+      ],
+    ] as const) {
+      // The fast reader reads the first; the anchor sends the second to the yaml library.
+      for (const labels of ['{a: b}', '&l {a: b}']) {
+        const text = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  labels: ${labels}\nspec:\n  template: ${template}\n`;
+        const r = await runCli([], text);
+        if (where === 'spec.template')
+          cleanFailure(r, 1, /the Pod template at spec\.template is not a mapping; Deployment left unchanged/);
+        else {
+          assert.is(r.code, 0, `${labels}: ${r.stderr}`);
+          assert.is(r.stdout, text, labels);
+          assert.match(r.stderr, /left unchanged: spec\.template\.metadata is not a mapping/, labels);
+        }
+      }
+    }
+  },
+);
+
 Input('the same as a ResourceList: error results in the list, exit 1', async () => {
   const items =
     '- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: web\n  spec:\n    template:\n    - a\n';
