@@ -123,7 +123,7 @@ function bail(reason: string): never {
  */
 export function fastParse(text: string, options?: FastParseOptions): Document.Parsed | undefined {
   try {
-    return read(text, options);
+    return read(text, options) as Document.Parsed;
   } catch (e) {
     if (e instanceof Bail) noteBail(e.reason, text.length);
     return undefined;
@@ -172,7 +172,7 @@ export function fastParseExplained(
   libraryVersion: string = yamlPackage.version,
 ): { doc: Document.Parsed; reason?: undefined } | { doc?: undefined; reason: string } {
   try {
-    return { doc: read(text, options, libraryVersion) };
+    return { doc: read(text, options, libraryVersion) as Document.Parsed };
   } catch (e) {
     if (e instanceof Bail) return { reason: e.reason };
     throw e;
@@ -199,31 +199,61 @@ export function fastValue(text: string): { value: unknown } | undefined {
 /** fastValue with the reason it bailed (for tests and statistics). Internal errors are rethrown. */
 export function fastValueExplained(text: string): { value: unknown; reason?: undefined } | { reason: string } {
   try {
-    const lib = yamlPackage.version === SUPPORTED_YAML_VERSION ? library() : undefined;
-    if (!lib) bail('unknown yaml library version');
-    if (FORBIDDEN.test(text)) bail('tab, control character, lone CR or inner BOM');
-    return { value: new Reader(text, lib, undefined, true).document() };
+    return { value: read(text, undefined, yamlPackage.version, true) };
   } catch (e) {
     if (e instanceof Bail) return { reason: e.reason };
     throw e;
   }
 }
 
+// ---------------------------------------------------------------------------
+// Mapping keys, shared by block and flow mappings
+
+/** Tree mode: bails when `key` has the value of a key already in `items`, as the library reports a duplicate. */
+function noDuplicate(items: readonly Pair<Scalar>[], key: Scalar): void {
+  const v = key.value;
+  for (let j = 0; j < items.length; j++) if ((items[j] as Pair<Scalar>).key.value === v) bail('duplicate key');
+}
+
+/** Values mode: the name the library's toJS gives a key's value; a key whose value is an object (a date) bails. */
+function keyName(key: unknown): string {
+  if (key !== null && typeof key === 'object') bail('a key whose value is not a string, number or boolean');
+  return key === null ? '' : String(key);
+}
+
+/** Values mode: sets a key as the library does for a key already `in` the object: `__proto__` is a key, not the prototype. */
+function setKey(out: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === '__proto__')
+    Object.defineProperty(out, name, { value, writable: true, enumerable: true, configurable: true });
+  else out[name] = value;
+}
+
+/**
+ * Values mode: the mapping made of `pairs` keys, or a bail when two of them
+ * had one name (duplicates, or `1` and "1", which YAML tells apart). Counted,
+ * not looked up per key: a lookup of a key not (yet) there was a fifth of reading.
+ */
+function distinct(out: Record<string, unknown>, pairs: number): Record<string, unknown> {
+  return Object.keys(out).length === pairs ? out : bail('duplicate key, or two keys of one name');
+}
+
 /** The options a values-mode reader resolves scalars with: those of a Document made with FastParseOptions. */
 const VALUE_OPTIONS = { intAsBigInt: false };
 
+/** The reader's run, in tree mode (a Document) or in values mode (`values`: the plain value). */
 function read(
   text: string,
   options: FastParseOptions | undefined,
   libraryVersion: string = yamlPackage.version,
-): Document.Parsed {
+  values = false,
+): Made {
   const lib = libraryVersion === SUPPORTED_YAML_VERSION ? library() : undefined;
   if (!lib) bail('unknown yaml library version');
   if (options?.keepSourceTokens) bail('keepSourceTokens');
   // Characters whose handling is not worth mimicking: tabs, control characters, a CR without LF,
   // a byte order mark after the first character (the lexer skips one at the start of any line between documents).
   if (FORBIDDEN.test(text)) bail('tab, control character, lone CR or inner BOM');
-  return new Reader(text, lib, options, false).document() as Document.Parsed;
+  return new Reader(text, lib, options, values).document();
 }
 
 const FORBIDDEN = /[\x00-\x09\x0b\x0c\x0e-\x1f]|\r(?!\n)|[^]\uFEFF/;
@@ -570,14 +600,9 @@ class Reader {
       const key = this.readKey(at);
       let name = '';
       if (values) {
-        // As the library's toJS names keys (two keys of one name, even `1` and "1", which YAML tells apart, bail below).
-        if (key !== null && typeof key === 'object') bail('a key whose value is not a string, number or boolean');
-        name = key === null ? '' : String(key);
+        name = keyName(key);
         pairs++;
-      } else {
-        const v = (key as Scalar).value;
-        for (let j = 0; j < items.length; j++) if ((items[j] as Pair<Scalar>).key.value === v) bail('duplicate key');
-      }
+      } else noDuplicate(items, key as Scalar);
       let p = this.p; // after the `:`
       let c = s.charCodeAt(p);
       while (c === SPACE) c = s.charCodeAt(++p);
@@ -603,10 +628,7 @@ class Reader {
       }
       end = this.vEnd;
       if (!values) items.push(new PairClass(key as Scalar, value));
-      // As the library does for a key already `in` the object: `__proto__` is a key, not the prototype.
-      else if (name === '__proto__')
-        Object.defineProperty(out, name, { value, writable: true, enumerable: true, configurable: true });
-      else out[name] = value;
+      else setKey(out, name, value);
       if (this.kind !== CONTENT || this.indent < k) break;
       if (this.indent > k) bail('unexpected indentation after a value');
       if (this.isSeqIndicator(this.at)) bail('sequence item at mapping indentation');
@@ -615,8 +637,7 @@ class Reader {
     const after = this.closeEnd(end, k);
     this.depth--;
     this.vEnd = after;
-    // Counted, not looked up per key: a lookup of a key not (yet) there was a fifth of reading.
-    if (!map) return Object.keys(out).length === pairs ? out : bail('duplicate key, or two keys of one name');
+    if (!map) return distinct(out, pairs);
     map.range = [keyAt, end, after];
     return map;
   }
@@ -1067,23 +1088,15 @@ class Reader {
           if (j - i > 1024) bail('key over 1024 characters');
           let name = '';
           if (values) {
-            if (key !== null && typeof key === 'object') bail('a key whose value is not a string, number or boolean');
-            name = key === null ? '' : String(key);
+            name = keyName(key);
             pairs++;
-          } else {
-            const pairs = (coll as YAMLMap).items as Pair<Scalar>[];
-            const v = (key as Scalar).value;
-            for (let x = 0; x < pairs.length; x++)
-              if ((pairs[x] as Pair<Scalar>).key.value === v) bail('duplicate key');
-          }
+          } else noDuplicate((coll as YAMLMap).items as Pair<Scalar>[], key as Scalar);
           j++;
           d = s.charCodeAt(j);
           while (d === SPACE) d = s.charCodeAt(++j);
           const value = this.flowValue(j);
           if (!values) ((coll as YAMLMap).items as Pair<Scalar, Made>[]).push(new PairClass(key as Scalar, value));
-          else if (name === '__proto__')
-            Object.defineProperty(out, name, { value, writable: true, enumerable: true, configurable: true });
-          else (out as Record<string, unknown>)[name] = value;
+          else setKey(out as Record<string, unknown>, name, value);
         } else {
           const value = this.flowValue(i);
           ((values ? out : (coll as YAMLSeq).items) as Made[]).push(value);
@@ -1101,10 +1114,7 @@ class Reader {
     this.p = i + 1;
     this.vEnd = i + 1;
     this.depth--;
-    if (coll === undefined)
-      return !isMap || Object.keys(out as object).length === pairs
-        ? out
-        : bail('duplicate key, or two keys of one name');
+    if (coll === undefined) return isMap ? distinct(out as Record<string, unknown>, pairs) : out;
     coll.range = [p, i + 1, i + 1];
     return coll;
   }
