@@ -34,18 +34,6 @@ export function isPortField(u: PortUse): boolean {
   return u.what !== 'listen' && u.what !== 'targetPort';
 }
 
-/**
- * The ports an argument binds: `--web.listen-address=:9100`, `--port=9100`,
- * `0.0.0.0:9100`, `[::]:9100`, `-p 9100` (one argument or two). A host name
- * before the port (`node-exporter:9100`) is a reference elsewhere, not a bind.
- */
-export function boundPorts(arg: string, next?: string): number[] {
-  const out = portsInArgument(arg);
-  const separate = next === undefined ? undefined : portInNextArgument(arg, next);
-  if (separate !== undefined && !out.includes(separate)) out.push(separate);
-  return out;
-}
-
 const LISTEN = /(?:^|[\s=,"'])(?:0\.0\.0\.0|\[::\]|\*)?:(\d{1,5})(?![0-9])/g;
 const PORT_FLAG = /(?:^|\s)(?:--?[A-Za-z0-9._-]*port|-p)(?:=|\s+)(\d{1,5})(?![0-9])/gi;
 const PORT_FLAG_ALONE = /^(?:--?[A-Za-z0-9._-]*port|-p)$/i;
@@ -53,7 +41,12 @@ const PORT_NUMBER = /^\d{1,5}$/;
 const DIGIT = /[0-9]/;
 const isPort = (p: number): boolean => p > 0 && p < 65536;
 
-/** The ports one argument binds by itself (`:9100`, `--port=9100`), each once, in order. */
+/**
+ * The ports one argument binds by itself, each once, in order:
+ * `--web.listen-address=:9100`, `--port=9100`, `0.0.0.0:9100`, `[::]:9100`,
+ * `-p 9100`. A host name before the port (`node-exporter:9100`) is a
+ * reference elsewhere, not a bind.
+ */
 function portsInArgument(arg: string): number[] {
   const out: number[] = [];
   // Most arguments hold no digit, and then no port: the patterns need one.

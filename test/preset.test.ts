@@ -10,7 +10,7 @@ import { foldDaemonSets } from '../src/audit.ts';
 import { isNodeAgentPath } from '../src/eks.ts';
 import { KindTable } from '../src/kinds.ts';
 import { loadPolicy } from '../src/policy.ts';
-import { boundPorts } from '../src/ports.ts';
+import { portUses } from '../src/ports.ts';
 import { grpcClientReason, GrpcServices, istioReason, isIstioGateway } from '../src/preset.ts';
 import { result, type Result } from '../src/results.ts';
 import { serviceOf, type ServiceView } from '../src/services.ts';
@@ -210,19 +210,25 @@ istio('istio.io/rev on the Pod or its Namespace; a gateway is no sidecar', () =>
 
 const data = suite('ports an argument binds, node-agent paths');
 
-data('boundPorts', () => {
-  assert.equal(boundPorts('--web.listen-address=:9100'), [9100]);
-  assert.equal(boundPorts('--port=9100'), [9100]);
-  assert.equal(boundPorts('--metrics-port 9100'), [9100]);
-  assert.equal(boundPorts('0.0.0.0:9100'), [9100]);
-  assert.equal(boundPorts('[::]:9100'), [9100]);
-  assert.equal(boundPorts('exec app -p 9100'), [9100]);
-  assert.equal(boundPorts('-p', '9100'), [9100]);
-  assert.equal(boundPorts('--port', '9100'), [9100]);
-  assert.equal(boundPorts('--target=node-exporter:9100'), []);
-  assert.equal(boundPorts('http://localhost:9100/metrics'), []);
-  assert.equal(boundPorts('--port=91000'), []);
-  assert.equal(boundPorts('--retries', '9100'), []);
+data('the ports arguments bind (portUses)', () => {
+  /** The ports `args` bind, with the index of the argument each is in. */
+  const bound = (...args: string[]): [number, number][] =>
+    portUses(workload('w', 'ns', { args }))
+      .filter((u) => u.what === 'listen')
+      .map((u) => [u.port, u.path[u.path.length - 1] as number]);
+  assert.equal(bound('--web.listen-address=:9100'), [[9100, 0]]);
+  assert.equal(bound('--port=9100'), [[9100, 0]]);
+  assert.equal(bound('--metrics-port 9100'), [[9100, 0]]);
+  assert.equal(bound('0.0.0.0:9100'), [[9100, 0]]);
+  assert.equal(bound('[::]:9100'), [[9100, 0]]);
+  assert.equal(bound('exec app -p 9100'), [[9100, 0]]);
+  // Two arguments: the use is where the number is.
+  assert.equal(bound('-p', '9100'), [[9100, 1]]);
+  assert.equal(bound('--port', '9100'), [[9100, 1]]);
+  assert.equal(bound('--target=node-exporter:9100'), []);
+  assert.equal(bound('http://localhost:9100/metrics'), []);
+  assert.equal(bound('--port=91000'), []);
+  assert.equal(bound('--retries', '9100'), []);
 });
 
 data('isNodeAgentPath', () => {
