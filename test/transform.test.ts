@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
+import { main } from '../src/cli.ts';
 import { joinedParts, joinFiles } from '../src/render.ts';
 import { transform } from '../src/transform.ts';
 
@@ -107,13 +108,26 @@ input('the output in pieces joins to what one string made of the files would be'
   );
 });
 
-input('gives the output in pieces that join to the output', () => {
-  const out = transform([
-    { file: 'a.yaml', text: HOST_PORT },
-    { file: 'b.yaml', text: HOST_PORT },
-  ]);
-  assert.ok(out.outputParts.length >= 3);
-  assert.is(out.outputParts.join(''), out.output);
+input('the shell writes a large output in pieces of about 64 KiB that join to the whole output', async () => {
+  // About 800 KB: a Deployment with port 9100 (changed by the preset) and a ConfigMap (passed through), 3,000 times.
+  const doc = (i: number): string =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d${i}}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: a, image: a, ports: [{containerPort: 9100}]}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}}\ndata: {k: v}\n`;
+  const text = Array.from({ length: 3000 }, (_, i) => doc(i)).join('---\n');
+  const writes: string[] = [];
+  const code = await main(['-q'], {
+    stdin: async () => new TextEncoder().encode(text),
+    stdout: (t) => void writes.push(t),
+    stderr: () => {},
+    env: {},
+    cwd: process.cwd(),
+  });
+  assert.is(code, 0);
+  const whole = transform([{ file: '<stdin>', text }]).output;
+  assert.ok(whole.length > 500_000 && whole !== text, 'a large, changed output');
+  assert.is(writes.join(''), whole);
+  assert.ok(writes.length >= whole.length / (128 * 1024), `${writes.length} writes`);
+  for (const w of writes.slice(0, -1))
+    assert.ok(w.length >= 64 * 1024 && w.length < 128 * 1024, `a piece of ${w.length}`);
 });
 
 strict.run();
