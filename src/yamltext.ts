@@ -219,17 +219,26 @@ export function lastNode(last: Pair | Node): Node | undefined {
   }
 }
 
-/** Indent unit and sequence style of a document, read from its first nested block collections. */
+/**
+ * Indent unit and sequence style of a document, read from its first nested
+ * block collections (within its first 400 lines). Lines are cut one pair at a
+ * time, and only until both are known: most documents show both in their
+ * first lines, and an edited document of hundreds of lines is not split whole.
+ */
 export function detectStyle(text: string): { unit: number; indentSeq: boolean } {
   let unit = 0;
   let indentSeq: boolean | undefined;
-  const lines = text.split('\n', 400);
-  for (let i = 0; i + 1 < lines.length; i++) {
-    const line = lines[i] as string;
-    const m = /^( *)(- +)?[^\s#-][^:#]*:\s*(#.*)?\r?$/.exec(line);
+  let start = 0;
+  let end = text.indexOf('\n');
+  for (let i = 0; end >= 0 && i + 1 < 400; i++) {
+    const nextStart = end + 1;
+    const nextEnd = text.indexOf('\n', nextStart);
+    const m = /^( *)(- +)?[^\s#-][^:#]*:\s*(#.*)?\r?$/.exec(text.slice(start, end));
+    start = nextStart;
+    end = nextEnd;
     if (!m) continue;
     const col = (m[1] as string).length + (m[2]?.length ?? 0);
-    const next = lines[i + 1] as string;
+    const next = text.slice(nextStart, nextEnd < 0 ? text.length : nextEnd);
     const n = /^( *)(-( |$))?/.exec(next);
     if (!n || next.trim() === '' || next.trimStart().startsWith('#')) continue;
     const ncol = (n[1] as string).length;

@@ -1,8 +1,10 @@
+import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isMap, parseDocument, type YAMLMap } from 'yaml';
 import { DocumentEditor, UneditableError } from '../src/edit.ts';
-import { applyEdits, flowText, keyText, scalarText } from '../src/yamltext.ts';
+import { applyEdits, detectStyle, flowText, keyText, scalarText } from '../src/yamltext.ts';
+import { propertyParams } from './helpers/property.ts';
 
 function edit(text: string, fn: (ed: DocumentEditor, root: YAMLMap) => void): string {
   const doc = parseDocument(text, { version: '1.1' });
@@ -191,4 +193,62 @@ text('applyEdits keeps the order of insertions at one offset and refuses overlap
   );
 });
 
+const style = suite('detectStyle');
+
+/** The former detectStyle, which split the first 400 lines at once: the one it must agree with. */
+function splitStyle(text: string): { unit: number; indentSeq: boolean } {
+  let unit = 0;
+  let indentSeq: boolean | undefined;
+  const lines = text.split('\n', 400);
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const line = lines[i] as string;
+    const m = /^( *)(- +)?[^\s#-][^:#]*:\s*(#.*)?\r?$/.exec(line);
+    if (!m) continue;
+    const col = (m[1] as string).length + (m[2]?.length ?? 0);
+    const next = lines[i + 1] as string;
+    const n = /^( *)(-( |$))?/.exec(next);
+    if (!n || next.trim() === '' || next.trimStart().startsWith('#')) continue;
+    const ncol = (n[1] as string).length;
+    if (n[2] !== undefined) {
+      if (indentSeq === undefined) indentSeq = ncol > col;
+    } else if (ncol > col && unit === 0) {
+      unit = ncol - col;
+    }
+    if (unit && indentSeq !== undefined) break;
+  }
+  return { unit: unit || 2, indentSeq: indentSeq ?? true };
+}
+
+style('reads the indent unit and the sequence style from the first nested collections', () => {
+  assert.equal(detectStyle('a:\n    b: 1\nc:\n- x\n'), { unit: 4, indentSeq: false });
+  assert.equal(detectStyle('a:\n  b:\n    - x\n'), { unit: 2, indentSeq: true });
+  assert.equal(detectStyle('a: 1\n'), { unit: 2, indentSeq: true });
+  // Only the first 400 lines count.
+  assert.equal(detectStyle(`${'x: 1\n'.repeat(399)}a:\n    b: 1\n`), { unit: 2, indentSeq: true });
+  assert.equal(detectStyle(`${'x: 1\n'.repeat(397)}a:\n    b: 1\n`), { unit: 4, indentSeq: true });
+});
+
+style('agrees with splitting the first 400 lines, for any text', () => {
+  const { params } = propertyParams(300);
+  const line = fc.oneof(
+    fc.constantFrom('', ' ', '#', '  # c', '- ', '-', '\r', 'a:', 'a: 1', 'a: # c', '- a:', '- - b:', 'k:\r', ':'),
+    fc
+      .tuple(fc.nat(6), fc.constantFrom('', '- ', '- - '), fc.constantFrom('key:', 'k: v', 'x', '#', '-', 'k:  '))
+      .map(([n, seq, rest]) => ' '.repeat(n) + seq + rest),
+  );
+  const text = fc.oneof(
+    fc.array(line, { maxLength: 30 }).map((ls) => ls.join('\n')),
+    fc
+      .tuple(fc.array(line, { maxLength: 8 }), fc.integer({ min: 390, max: 402 }))
+      .map(([ls, pad]) => 'x: 1\n'.repeat(pad) + ls.join('\n')),
+  );
+  fc.assert(
+    fc.property(text, (t) => {
+      assert.equal(detectStyle(t), splitStyle(t));
+    }),
+    params,
+  );
+});
+
+style.run();
 text.run();
