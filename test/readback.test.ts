@@ -30,7 +30,7 @@ import { readYamlWithLibrary, splitSegments } from '../src/documents.ts';
 import type { TextEdit } from '../src/edit.ts';
 import { fastParse } from '../src/fastyaml.ts';
 import type { ReadDoc } from '../src/input.ts';
-import { readBack, readRegion, regionOf } from '../src/readback.ts';
+import { readAdded, readBack, readRegion, regionOf } from '../src/readback.ts';
 import type { Change } from '../src/changes.ts';
 import type { KObject } from '../src/workload.ts';
 import { applyEdits } from '../src/yamltext.ts';
@@ -89,6 +89,44 @@ verdict('a right edit reads back (in its region)', () => {
   const region = regionOf(d.parsed.doc, DEPLOYMENT, ['spec', 'template', 'metadata', 'annotations']);
   assert.equal(region?.path, ['spec', 'template', 'metadata', 'annotations']);
   assert.ok(region && readRegion(DEPLOYMENT, region, edits), 'checked in the annotations mapping alone');
+});
+
+verdict('an entry added at the end of a mapping is checked by its own lines', () => {
+  const d = readDoc(DEPLOYMENT);
+  const at = DEPLOYMENT.indexOf('    spec:\n      containers');
+  const edits: TextEdit[] = [{ start: at, end: at, insert: '        b: "2"\n' }];
+  const region = regionOf(d.parsed.doc, DEPLOYMENT, ['spec', 'template', 'metadata', 'annotations']);
+  assert.ok(region);
+  assert.equal(readAdded(DEPLOYMENT, region, edits)?.toJS(), { b: '2' });
+  // Not for an edit elsewhere in the mapping, nor for a key the mapping has.
+  const inside = DEPLOYMENT.indexOf('a: "1"');
+  assert.is(readAdded(DEPLOYMENT, region, [{ start: inside, end: inside, insert: 'b: "2"\n        ' }]), undefined);
+  assert.is(readAdded(DEPLOYMENT, region, [{ start: at, end: at, insert: '        a: "2"\n' }]), undefined);
+});
+
+verdict('an entry added at the end does not vouch for another edit in its mapping', () => {
+  const d = readDoc(DEPLOYMENT);
+  const at = DEPLOYMENT.indexOf('    spec:\n      containers');
+  const one = DEPLOYMENT.indexOf('"1"') + 1;
+  // The value of `a` changed in place (same length), besides the right new entry.
+  const edits: TextEdit[] = [
+    { start: one, end: one + 1, insert: '9' },
+    { start: at, end: at, insert: '        b: "2"\n' },
+  ];
+  const text = applyEdits(DEPLOYMENT, edits);
+  assert.ok(readBack(d, text, edits, [setAnnotation(d, 'b', '2')], intended(DEPLOYMENT, 'b', '2')));
+  assert.ok(readBack(d, text, edits, [setAnnotation(d, 'b', '2')], undefined));
+});
+
+verdict('an entry added at the end does not stand for a change planning intended elsewhere in its mapping', () => {
+  const d = readDoc(DEPLOYMENT);
+  const at = DEPLOYMENT.indexOf('    spec:\n      containers');
+  const edits: TextEdit[] = [{ start: at, end: at, insert: '        b: "2"\n' }];
+  const text = applyEdits(DEPLOYMENT, edits);
+  // Planning meant `a` to change as well; the text does not change it.
+  const meant = intended(DEPLOYMENT, 'b', '2') as { spec: { template: { metadata: { annotations: object } } } };
+  meant.spec.template.metadata.annotations = { ...meant.spec.template.metadata.annotations, a: '5' };
+  assert.ok(readBack(d, text, edits, [setAnnotation(d, 'b', '2')], meant));
 });
 
 const WRONG: readonly (readonly [string, string])[] = [
@@ -299,6 +337,109 @@ property('random edits inside a block mapping of a generated document', () => {
   assert.ok(checked > RUNS / 8, `too few cases with a region (${checked} of ${RUNS})`);
   assert.ok(read > 0, 'no region read on its own: the property checked nothing');
   console.log(`  read-back property: ${checked} regions edited, ${read} read on their own and checked whole`);
+});
+
+/** Lines that an edit adds at the end of a mapping (K: a key of its own), as edits write them. */
+const ADDED = ['K: "v"', 'K: v', "'K': v", 'K: {a: b}', 'K: [a, b]', 'K:\n  a: "b"', 'K:\n- x', 'K: v # c'] as const;
+
+/** Hostile lines to add: broken or reaching outside, at the mapping's column or not. */
+const HOSTILE = [
+  '  a: "b"',
+  '- x',
+  '# c',
+  '',
+  ' ',
+  "K: 'v",
+  'K: "v',
+  'K: [1,',
+  'K: {a: b,',
+  'K: |',
+  'K: |+',
+  'K: >-',
+  '  text',
+  'K: &a 1',
+  'K: *a',
+  '<<: {a: 1}',
+  '? K',
+  ': v',
+  'K: !!str 1',
+  'K: 2001-01-01',
+  'K: v\r',
+  '---',
+  '...',
+] as const;
+
+property('lines added at the end of a block mapping, when they read on their own, extend it', () => {
+  let checked = 0;
+  let read = 0;
+  fc.assert(
+    fc.property(
+      fc.oneof(fyDocument, stream),
+      fc.nat(),
+      fc.nat(),
+      fc.array(
+        fc.tuple(
+          fc.constantFrom(0, 0, 0, 0, 0, 2, -2),
+          fc.oneof(
+            { arbitrary: fc.constantFrom(...ADDED), weight: 6 },
+            { arbitrary: fc.constantFrom(...HOSTILE), weight: 1 },
+          ),
+          fc.boolean(),
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+      fc.nat(3),
+      (source, which, pick, lines, own) => {
+        const texts = splitSegments(source).map((seg) => seg.text);
+        const text = texts[which % texts.length] as string;
+        const doc = fastParse(text);
+        if (!doc) return;
+        const maps = blockMaps(doc);
+        if (maps.length === 0) return;
+        const { path } = maps[pick % maps.length] as { path: (string | number)[] };
+        const region = regionOf(doc, text, path);
+        if (!region) return;
+        // Now and then a key the mapping already has.
+        const ownKey = (region.node.items[own % region.node.items.length]?.key as { value?: unknown } | null)?.value;
+        const insert = lines
+          .map(([shift, line, dup], i) => {
+            const body = dup && own === 0 && typeof ownKey === 'string' ? `${ownKey}: 1` : line.replace('K', `k${i}`);
+            const indent = ' '.repeat(Math.max(0, region.column + shift));
+            return `${body
+              .split('\n')
+              .map((l) => indent + l)
+              .join('\n')}\n`;
+          })
+          .join('');
+        const edits: TextEdit[] = [{ start: region.end, end: region.end, insert }];
+        checked++;
+        const added = readAdded(text, region, edits);
+        if (!added) return;
+        read++;
+        const edited = applyEdits(text, edits);
+        const whole = readYamlWithLibrary(edited);
+        assert.equal(whole.errors, [], `added lines read alone but the document does not:\n${edited}`);
+        const original = quietly(() => readYamlWithLibrary(text).toJS() as unknown);
+        const before = quietly(() => region.node.toJS(doc) as unknown);
+        if (!isDeepStrictEqual(valueAt(original, region.path), before)) return;
+        const expected = replaced(original, region.path, {
+          ...(before as Record<string, unknown>),
+          ...(quietly(() => added.toJS() as unknown) as Record<string, unknown>),
+        });
+        assert.ok(
+          isDeepStrictEqual(
+            quietly(() => whole.toJS() as unknown),
+            expected,
+          ),
+          `the document reads differently:\n${edited}`,
+        );
+      },
+    ),
+    params,
+  );
+  assert.ok(checked > RUNS / 8, `too few cases with a region (${checked} of ${RUNS})`);
+  assert.ok(read > checked / 10, `too few added lines read on their own (${read} of ${checked})`);
+  console.log(`  added-lines property: ${checked} regions, ${read} additions read on their own and checked whole`);
 });
 
 property.run();
