@@ -63,28 +63,16 @@ export function findPair(map: YAMLMap, key: string): Pair | undefined {
  * over trailing comments, blank lines and even the next line's indentation.)
  */
 export function textEnd(text: string, last: Pair | Node): number {
-  let node: unknown = last;
-  for (;;) {
-    if (isPair(node)) {
-      const v = node.value as Node | null;
-      if (v?.range && !(isScalar(v) && v.range[0] === v.range[1] && v.value === null)) {
-        node = v;
-        continue;
-      }
-      // An empty value: the line of its key (or of its comment) ends the entry.
-      const k = node.key as Node | null;
-      if (v?.range) return v.range[1];
-      if (k?.range) return k.range[1];
-      throw new UneditableError('entry without position');
-    }
-    if ((isMap(node) || isSeq(node)) && !node.flow) {
-      const items = node.items as unknown[];
-      if (items.length === 0) break;
-      node = items[items.length - 1];
-      continue;
-    }
-    break;
+  const deepest = descend(last);
+  if (deepest.kind === 'empty value') {
+    // An empty value: the line of its key (or of its comment) ends the entry.
+    const v = deepest.pair.value as Node | null;
+    const k = deepest.pair.key as Node | null;
+    if (v?.range) return v.range[1];
+    if (k?.range) return k.range[1];
+    throw new UneditableError('entry without position');
   }
+  const node = deepest.node;
   const range = (node as Node | null)?.range;
   if (!range) throw new UneditableError('node without position');
   const end = range[1];
@@ -100,6 +88,35 @@ export function textEnd(text: string, last: Pair | Node): number {
       throw new UneditableError('the document ends inside a block scalar that keeps its last line breaks');
   }
   return end;
+}
+
+/**
+ * Down an entry to its deepest last part: through pair values that have text
+ * and through the last items of block collections, to a scalar, alias or flow
+ * collection (`node`), an empty block collection (`empty collection`), or a
+ * pair whose value is empty (`empty value`).
+ */
+function descend(
+  last: Pair | Node,
+): { kind: 'node' | 'empty collection'; node: Node } | { kind: 'empty value'; pair: Pair } {
+  let node: unknown = last;
+  for (;;) {
+    if (isPair(node)) {
+      const v = node.value as Node | null;
+      if (v?.range && !(isScalar(v) && v.range[0] === v.range[1] && v.value === null)) {
+        node = v;
+        continue;
+      }
+      return { kind: 'empty value', pair: node };
+    }
+    if ((isMap(node) || isSeq(node)) && !node.flow) {
+      const items = node.items as unknown[];
+      if (items.length === 0) return { kind: 'empty collection', node };
+      node = items[items.length - 1];
+      continue;
+    }
+    return { kind: 'node', node: node as Node };
+  }
 }
 
 /** Offset of the start of the line after offset `end` (or `end` when it already is one). */
@@ -197,26 +214,10 @@ export function followsComment(text: string, node: Node): boolean {
   return false;
 }
 
-/** The node whose text ends a block collection's last entry (what textEnd measures). */
+/** The node whose text ends a block collection's last entry (what textEnd measures), unless that is empty. */
 export function lastNode(last: Pair | Node): Node | undefined {
-  let node: unknown = last;
-  for (;;) {
-    if (isPair(node)) {
-      const v = node.value as Node | null;
-      if (v?.range && !(isScalar(v) && v.range[0] === v.range[1] && v.value === null)) {
-        node = v;
-        continue;
-      }
-      return undefined;
-    }
-    if ((isMap(node) || isSeq(node)) && !node.flow) {
-      const items = node.items as unknown[];
-      if (items.length === 0) return undefined;
-      node = items[items.length - 1];
-      continue;
-    }
-    return node as Node;
-  }
+  const deepest = descend(last);
+  return deepest.kind === 'node' ? deepest.node : undefined;
 }
 
 /**
