@@ -247,8 +247,9 @@ function readStdinSync(chunks: Buffer[]): boolean {
 }
 
 /**
- * Writes the output in pieces of about 1 MiB: never as one string (and one
- * buffer for it) as large as the output. Only a whole, successful output is
+ * Writes the output in pieces of 64 KiB or a little more: never as one string
+ * (and one buffer for it) as large as the output (pieces of 1 MiB would go to
+ * V8's large-object space, which no scavenge frees). Only a whole, successful output is
  * written, so this writes nothing that a later error would take back.
  */
 function writeOutput(io: Io, parts: readonly string[]): void {

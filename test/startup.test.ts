@@ -274,8 +274,9 @@ Pack.after(() => {
 Pack.run();
 
 // Standard input is read with blocking reads of fd 0 (a file, a pipe), and through
-// process.stdin where that fails (a non-blocking descriptor says EAGAIN; not made
-// here: libuv, Go and shells all give a child blocking stdio).
+// process.stdin where that fails (a non-blocking descriptor says EAGAIN; libuv, Go
+// and shells all give a child blocking stdio, so perl (in every Debian base system)
+// sets O_NONBLOCK on it and then runs eksfit).
 const Stdin = suite('bin/eksfit: standard input read whole, however it arrives');
 
 /** Runs `cmd` with the input written into its stdin pipe in `pieces`, with pauses; stdout, stderr, exit code. */
@@ -299,6 +300,14 @@ const thirds = [appText.slice(0, 100), appText.slice(100, 400), appText.slice(40
 
 Stdin('a pipe written in three pieces, with pauses: the whole stream', async () => {
   const r = await fed(BIN, ['-q'], thirds);
+  assert.is(r.code, 0, r.err);
+  assert.is(r.out, EXPECTED);
+});
+
+Stdin('a non-blocking pipe that is empty for a while (EAGAIN): the whole stream, through process.stdin', async () => {
+  const nonBlocking =
+    'use Fcntl; fcntl(STDIN, F_SETFL, fcntl(STDIN, F_GETFL, 0) | O_NONBLOCK) or die $!; exec @ARGV or die $!';
+  const r = await fed('perl', ['-e', nonBlocking, BIN, '-q'], thirds);
   assert.is(r.code, 0, r.err);
   assert.is(r.out, EXPECTED);
 });
