@@ -30,7 +30,7 @@ import { readYamlWithLibrary, splitSegments } from '../src/documents.ts';
 import type { TextEdit } from '../src/edit.ts';
 import { fastParse } from '../src/fastyaml.ts';
 import type { ReadDoc } from '../src/input.ts';
-import { readAdded, readBack, readRegion, regionOf } from '../src/readback.ts';
+import { readAdded, readBack, readRegion, regionOf, type Region } from '../src/readback.ts';
 import type { Change } from '../src/changes.ts';
 import type { KObject } from '../src/workload.ts';
 import { applyEdits } from '../src/yamltext.ts';
@@ -269,6 +269,51 @@ function replaced(value: unknown, path: readonly (string | number)[], by: unknow
   return copy;
 }
 
+/** One document of the stream that the fast reader reads (render reads back only those in regions), and a region of it. */
+function pickRegion(
+  source: string,
+  which: number,
+  pick: number,
+): { text: string; doc: Document.Parsed; region: Region } | undefined {
+  const texts = splitSegments(source).map((seg) => seg.text);
+  const text = texts[which % texts.length] as string;
+  const doc = fastParse(text);
+  if (!doc) return undefined;
+  const maps = blockMaps(doc);
+  if (maps.length === 0) return undefined;
+  const { path } = maps[pick % maps.length] as { path: (string | number)[] };
+  const region = regionOf(doc, text, path);
+  return region ? { text, doc, region } : undefined;
+}
+
+/**
+ * The document with `edits` made reads, with the yaml library, as the
+ * original with the region's value replaced by `value(the region's value
+ * before)`.
+ */
+function assertReadsAs(
+  text: string,
+  doc: Document.Parsed,
+  region: Region,
+  edits: readonly TextEdit[],
+  value: (before: unknown) => unknown,
+): void {
+  const edited = applyEdits(text, edits);
+  const whole = readYamlWithLibrary(edited);
+  assert.equal(whole.errors, [], `the region read alone but the document does not:\n${edited}`);
+  const original = quietly(() => readYamlWithLibrary(text).toJS() as unknown);
+  const before = quietly(() => region.node.toJS(doc) as unknown);
+  // A path that does not name the mapping in the plain value (a `null:` key is "" as `"":` is): not comparable.
+  if (!isDeepStrictEqual(valueAt(original, region.path), before)) return;
+  assert.ok(
+    isDeepStrictEqual(
+      quietly(() => whole.toJS() as unknown),
+      replaced(original, region.path, value(before)),
+    ),
+    `the document reads differently:\n${edited}`,
+  );
+}
+
 const property = suite('read-back: a region read on its own reads the same in its document');
 
 property('random edits inside a block mapping of a generated document', () => {
@@ -281,16 +326,9 @@ property('random edits inside a block mapping of a generated document', () => {
       fc.nat(),
       fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(...FRAGMENTS), fc.nat(3)), { minLength: 1, maxLength: 3 }),
       (source, which, pick, raw) => {
-        // One document of the stream that the fast reader reads (render reads back only those in regions).
-        const texts = splitSegments(source).map((seg) => seg.text);
-        const text = texts[which % texts.length] as string;
-        const doc = fastParse(text);
-        if (!doc) return;
-        const maps = blockMaps(doc);
-        if (maps.length === 0) return;
-        const { path } = maps[pick % maps.length] as { path: (string | number)[] };
-        const region = regionOf(doc, text, path);
-        if (!region) return;
+        const picked = pickRegion(source, which, pick);
+        if (!picked) return;
+        const { text, doc, region } = picked;
         const [start, end] = region.node.range as [number, number, number];
         // Non-overlapping edits at sorted offsets inside the mapping (an insertion right after it too).
         const offsets = raw.map(([at]) => start + (at % (end - start + 1))).sort((a, b) => a - b);
@@ -306,30 +344,7 @@ property('random edits inside a block mapping of a generated document', () => {
         const alone = readRegion(text, region, edits);
         if (!alone) return;
         read++;
-        const edited = applyEdits(text, edits);
-        const whole = readYamlWithLibrary(edited);
-        assert.equal(whole.errors, [], `region read alone but the document does not:\n${edited}`);
-        const original = quietly(() => readYamlWithLibrary(text).toJS() as unknown);
-        // A path that does not name the mapping in the plain value (a `null:` key is "" as `"":` is): not comparable.
-        if (
-          !isDeepStrictEqual(
-            valueAt(original, region.path),
-            quietly(() => region.node.toJS(doc) as unknown),
-          )
-        )
-          return;
-        const expected = replaced(
-          original,
-          region.path,
-          quietly(() => alone.toJS() as unknown),
-        );
-        assert.ok(
-          isDeepStrictEqual(
-            quietly(() => whole.toJS() as unknown),
-            expected,
-          ),
-          `the document reads differently:\n${edited}`,
-        );
+        assertReadsAs(text, doc, region, edits, () => quietly(() => alone.toJS() as unknown));
       },
     ),
     params,
@@ -390,15 +405,9 @@ property('lines added at the end of a block mapping, when they read on their own
       ),
       fc.nat(3),
       (source, which, pick, lines, own) => {
-        const texts = splitSegments(source).map((seg) => seg.text);
-        const text = texts[which % texts.length] as string;
-        const doc = fastParse(text);
-        if (!doc) return;
-        const maps = blockMaps(doc);
-        if (maps.length === 0) return;
-        const { path } = maps[pick % maps.length] as { path: (string | number)[] };
-        const region = regionOf(doc, text, path);
-        if (!region) return;
+        const picked = pickRegion(source, which, pick);
+        if (!picked) return;
+        const { text, doc, region } = picked;
         // Now and then a key the mapping already has.
         const ownKey = (region.node.items[own % region.node.items.length]?.key as { value?: unknown } | null)?.value;
         const insert = lines
@@ -416,23 +425,10 @@ property('lines added at the end of a block mapping, when they read on their own
         const added = readAdded(text, region, edits);
         if (!added) return;
         read++;
-        const edited = applyEdits(text, edits);
-        const whole = readYamlWithLibrary(edited);
-        assert.equal(whole.errors, [], `added lines read alone but the document does not:\n${edited}`);
-        const original = quietly(() => readYamlWithLibrary(text).toJS() as unknown);
-        const before = quietly(() => region.node.toJS(doc) as unknown);
-        if (!isDeepStrictEqual(valueAt(original, region.path), before)) return;
-        const expected = replaced(original, region.path, {
+        assertReadsAs(text, doc, region, edits, (before) => ({
           ...(before as Record<string, unknown>),
           ...(quietly(() => added.toJS() as unknown) as Record<string, unknown>),
-        });
-        assert.ok(
-          isDeepStrictEqual(
-            quietly(() => whole.toJS() as unknown),
-            expected,
-          ),
-          `the document reads differently:\n${edited}`,
-        );
+        }));
       },
     ),
     params,
