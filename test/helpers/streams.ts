@@ -80,7 +80,6 @@ export const stream: fc.Arbitrary<string> = streamSpec.map(renderStream);
 // ---------------------------------------------------------------------------
 // Rendering
 
-/** A small deterministic PRNG (mulberry32). */
 /** mulberry32: a small seeded PRNG, so a layout drawn from a seed is repeatable. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
