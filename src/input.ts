@@ -15,6 +15,7 @@ import {
   type Segment,
 } from './documents.ts';
 import { formatPosition, InputError } from './errors.ts';
+import { fastValue } from './fastyaml.ts';
 import { result, type Result, type Subject } from './results.ts';
 import type { KindTable } from './kinds.ts';
 import { isMapping, isObject, MAX_ALIAS_COUNT, stringMap } from './values.ts';
@@ -88,50 +89,92 @@ export interface Input {
  * The data of the ConfigMaps of the input that were passed through as text
  * (input.ts does not read them: they are many and can be large), read only when
  * a Pod asks for one: the preset looks for gRPC Services named in a ConfigMap
- * a Pod mounts or takes `envFrom`. A document is read once, and only when its
- * text holds the name asked for. Objects without a namespace are in `namespace`.
+ * a Pod mounts or takes `envFrom`. Objects without a namespace are in `namespace`.
  *
- * "Holds the name" is found through an index, made on the first question, of
- * the runs of name characters (`[A-Za-z0-9._-]`) in each document's text: a
- * name written out as a YAML value (plain, quoted, a block scalar, an item of
- * the previous-names annotation) is such a run, whole. Asking each document's
- * text for each name instead grew with Pods times ConfigMaps (2.2 s of 6 on
- * 8,000 resources). A name with other characters is looked for in every text.
+ * On the first question every such ConfigMap the fast reader reads is read,
+ * in values mode, and indexed by namespace and name (its previous names too):
+ * that costs about what finding names in their texts did, and then each
+ * question is one lookup. A document the fast reader does not read (a tab in
+ * a script, an anchor) would take the yaml library, much slower: it is read
+ * only when its text holds the name asked for, found through an index of the
+ * runs of name characters (`[A-Za-z0-9._-]`) in those texts (a name written
+ * out as a YAML value is such a run, whole; a name with other characters is
+ * looked for in every such text). Either way the first ConfigMap of that
+ * namespace and name in input order is the one.
  */
 export function unreadConfigMaps(
   input: Input,
   namespace: string,
 ): (ns: string, name: string) => Readonly<Record<string, string>> | undefined {
-  let unread: InputDoc[] | undefined; // found on the first question: most runs never ask
-  let byRun: Map<string, InputDoc[]> | undefined;
-  const read = new Map<InputDoc, Record<string, unknown> | null>();
-  const holding = (name: string): readonly InputDoc[] => {
-    unread ??= input.docs.filter((d) => d.parsed === undefined && /^kind:[ \t]*["']?ConfigMap\b/m.test(d.segment.text));
-    if (!NAME_CHARS.test(name)) return unread.filter((d) => d.segment.text.includes(name));
-    byRun ??= runIndex(unread);
-    return byRun.get(name) ?? [];
+  // Made on the first question: most runs never ask.
+  let named: Map<string, Record<string, unknown>[]> | undefined;
+  const slow: InputDoc[] = [];
+  let slowRuns: Map<string, InputDoc[]> | undefined;
+  const order = new Map<InputDoc | Record<string, unknown>, number>();
+  const slowValues = new Map<InputDoc, Record<string, unknown> | null>();
+  const key = (ns: string, name: string): string => `${ns}\n${name}`;
+  const nsOf = (md: Record<string, unknown>): string =>
+    md.namespace === undefined || md.namespace === null ? namespace : String(md.namespace);
+  const index = (): Map<string, Record<string, unknown>[]> => {
+    const byName = new Map<string, Record<string, unknown>[]>();
+    input.docs.forEach((d, at) => {
+      if (d.parsed !== undefined || !/^kind:[ \t]*["']?ConfigMap\b/m.test(d.segment.text)) return;
+      const fast = d.segment.text.includes('\n\uFEFF') ? undefined : fastValue(d.segment.text);
+      if (!fast) {
+        slow.push(d);
+        order.set(d, at);
+        return;
+      }
+      const value = fast.value;
+      if (!isMapping(value) || value.kind !== 'ConfigMap') return;
+      const md = isObject(value.metadata) ? value.metadata : {};
+      order.set(value, at);
+      for (const name of new Set([String(md.name), ...previousNames(md)])) {
+        const list = byName.get(key(nsOf(md), name));
+        if (list) list.push(value);
+        else byName.set(key(nsOf(md), name), [value]);
+      }
+    });
+    return byName;
+  };
+  const slowValue = (d: InputDoc): Record<string, unknown> | null => {
+    let value = slowValues.get(d);
+    if (value === undefined) {
+      let v: unknown;
+      try {
+        const parsed = parseSegment(d.segment);
+        v = parsed.fast === true ? parsed.value : (parsed.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown);
+      } catch {
+        v = undefined; // its syntax was checked; a value it cannot give (too many aliases) names nothing
+      }
+      value = isObject(v) ? v : null;
+      slowValues.set(d, value);
+    }
+    return value;
+  };
+  const slowHolding = (name: string): readonly InputDoc[] => {
+    if (slow.length === 0) return [];
+    if (!NAME_CHARS.test(name)) return slow.filter((d) => d.segment.text.includes(name));
+    slowRuns ??= runIndex(slow);
+    return slowRuns.get(name) ?? [];
   };
   return (ns, name) => {
-    for (const d of holding(name)) {
-      let value = read.get(d);
-      if (value === undefined) {
-        let v: unknown;
-        try {
-          const parsed = parseSegment(d.segment);
-          v = parsed.fast === true ? parsed.value : (parsed.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown);
-        } catch {
-          v = undefined; // its syntax was checked; a value it cannot give (too many aliases) names nothing
-        }
-        value = isObject(v) ? v : null;
-        read.set(d, value);
-      }
+    named ??= index();
+    let first: Record<string, unknown> | undefined = named.get(key(ns, name))?.[0];
+    let at = first === undefined ? Infinity : (order.get(first) as number);
+    for (const d of slowHolding(name)) {
+      if ((order.get(d) as number) > at) break;
+      const value = slowValue(d);
       if (!value) continue;
       const md = isObject(value.metadata) ? value.metadata : {};
-      const own = md.namespace === undefined || md.namespace === null ? namespace : String(md.namespace);
-      if (value.kind !== 'ConfigMap' || own !== ns) continue;
-      if (String(md.name) === name || previousNames(md).includes(name)) return stringMap(value.data);
+      if (value.kind !== 'ConfigMap' || nsOf(md) !== ns) continue;
+      if (String(md.name) === name || previousNames(md).includes(name)) {
+        first = value;
+        at = order.get(d) as number;
+        break;
+      }
     }
-    return undefined;
+    return first === undefined ? undefined : stringMap(first.data);
   };
 }
 

@@ -168,4 +168,25 @@ C('a name is found whole, quoted or plain, in its namespace, by a previous name;
   assert.equal(find('default', 'config'), undefined);
 });
 
+C('read by the fast reader or by the library (a tab), the first of a namespace and name in input order', () => {
+  const cm = (name: string, k: string, tab = false): string =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  k: ${k}\n${tab ? '  script: "a\tb"\n' : ''}`;
+  const text = [
+    cm('"web\\x2dconfig"', 'escaped'), // the fast reader reads the escape: web-config
+    cm('slow-one', 'slow', true),
+    cm('slow-one', 'later'),
+    cm('fast-one', 'fast'),
+    cm('fast-one', 'later', true),
+    cm('"odd name"', 'odd', true),
+  ].join('---\n');
+  const input = readInput([{ file: 'cm.yaml', text }], new KindTable([]));
+  assert.ok(input.docs.every((d) => d.parsed === undefined));
+  const find = unreadConfigMaps(input, 'default');
+  assert.equal(find('default', 'web-config'), { k: 'escaped' });
+  assert.equal(find('default', 'slow-one'), { k: 'slow', script: 'a\tb' });
+  assert.equal(find('default', 'fast-one'), { k: 'fast' });
+  assert.equal(find('default', 'odd name'), { k: 'odd', script: 'a\tb' });
+  assert.equal(find('default', 'missing'), undefined);
+});
+
 C.run();
