@@ -243,8 +243,9 @@ export class Admitter {
     } catch {
       throw new BadReview('body is not JSON');
     }
-    const { admission, request } = review(body, this);
-    const response = JSON.stringify(reviewResponse(request.uid, admission));
+    const reviewed = review(body, this.policy);
+    const { admission, request } = reviewed;
+    const response = JSON.stringify(reviewed.response);
     const info: RequestInfo = {
       uid: request.uid,
       ...(request.namespace !== undefined ? { namespace: request.namespace } : {}),
@@ -471,17 +472,13 @@ export function reviewResponse(uid: string, admission: Pick<Admission, 'patch' |
  */
 export function review(
   body: unknown,
-  policy: Policy | Admitter,
+  policy: Policy,
 ): { readonly response: Record<string, unknown>; readonly admission: Admission; readonly request: ReviewRequest } {
   const request = readReview(body);
   const isPod = request.kind?.kind === 'Pod' && (request.kind.group ?? '') === '' && !request.subResource;
   const admission: Admission =
     isPod && request.operation === 'CREATE'
-      ? admitPod(
-          request.object,
-          policy instanceof Admitter ? policy.policy : policy,
-          request.namespace ? { namespace: request.namespace } : {},
-        )
+      ? admitPod(request.object, policy, request.namespace ? { namespace: request.namespace } : {})
       : { patch: [], warnings: [], outcome: 'unchanged' };
   return { response: reviewResponse(request.uid, admission), admission, request };
 }

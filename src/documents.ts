@@ -347,7 +347,11 @@ function libraryText(text: string): string {
 /** The lines before a document's content: blank lines, comments and directives. */
 const DIRECTIVE_PREFIX = /^(?:\uFEFF?(?:[ \t]*(?:#[^\n]*)?|%[^\n]*)(?:\n|$))+/;
 
-function parseSlowly(segment: Segment): ParsedSegment {
+/**
+ * parseSegment with the yaml library alone, for a document the fast reader
+ * does not read (parseSegment and checkSyntax try the fast reader first).
+ */
+export function parseSlowly(segment: Segment): ParsedSegment {
   // Refused before the library builds (recursively, and large) what is nested too deep to keep.
   const deep = excessiveNesting(segment.text, MAX_NESTING);
   if (deep >= 0) throw new InputError(`nested more than ${MAX_NESTING} levels deep`, positionOf(segment, deep));

@@ -8,6 +8,7 @@ import { isMap, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
 import {
   checkSyntax,
   parseSegment,
+  parseSlowly,
   positionOf,
   splitSegments,
   type DuplicateKey,
@@ -142,8 +143,8 @@ export function unreadConfigMaps(
     if (value === undefined) {
       let v: unknown;
       try {
-        const parsed = parseSegment(d.segment);
-        v = parsed.fast === true ? parsed.value : (parsed.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown);
+        // The fast reader did not read it (see index): straight to the library.
+        v = parseSlowly(d.segment).doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
       } catch {
         v = undefined; // its syntax was checked; a value it cannot give (too many aliases) names nothing
       }

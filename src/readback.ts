@@ -272,7 +272,7 @@ export function readAdded(text: string, region: Region, edits: readonly TextEdit
  * added ones as intended, nothing else.
  */
 function addsAsIntended(doc: Document, region: Region, added: Document.Parsed, intended: unknown): boolean {
-  if (!isObject(intended) || Array.isArray(intended)) return false;
+  if (!isObject(intended)) return false;
   const original = region.node.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
   if (!isObject(original)) return false;
   const rest: Record<string, unknown> = { ...intended };
